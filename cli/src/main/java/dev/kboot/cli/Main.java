@@ -1,0 +1,112 @@
+package dev.kboot.cli;
+
+import dev.kboot.launcher.ExitCode;
+import dev.kboot.launcher.KbootException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The one {@code kboot} command. Subcommands are thin classes that turn options into a request
+ * for the launcher or the harness; this class is the one place where failures become exit codes
+ * ({@link ExitCode}) and one-line messages, with stack traces only under {@code --debug}.
+ */
+@Command(name = "kboot",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Imageless boot launcher and kernel test harness: boots a NixOS bootspec closure with "
+                + "direct kernel boot over virtiofs, runs commands and test suites in it, and judges the results.",
+        subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes:", "%n"})
+public final class Main {
+    static final String PREFIX = "kboot: ";
+
+    private Main() {
+    }
+
+    /** Entry point: runs and exits with the documented status. */
+    public static void main(String[] args) {
+        Warmup.start();
+        System.exit(run(System.out, System.err, args));
+    }
+
+    /**
+     * Runs kboot with {@code args}, writing to {@code out} and {@code err}.
+     *
+     * @return the exit status ({@link ExitCode})
+     */
+    public static int run(PrintStream out, PrintStream err, String... args) {
+        CommandLine cl = commandLine(out, err);
+        return cl.execute(args);
+    }
+
+    /** @return the configured picocli command line (also used by tests and the README generator) */
+    public static CommandLine commandLine(PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(Main.class);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setExitCodeExceptionMapper(t -> t instanceof KbootException k ? k.exitCode().code() : ExitCode.INTERNAL.code());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter e = ex.getCommandLine().getErr();
+            e.println(PREFIX + ex.getMessage());
+            e.println(PREFIX + "see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
+            return ExitCode.USAGE.code();
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            PrintWriter e = c.getErr();
+            boolean debug = parsed.matchedArgs().stream().anyMatch(a -> a.isOption() && "--debug".equals(((CommandLine.Model.OptionSpec) a).longestName()))
+                    || parsed.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"));
+            if (ex instanceof KbootException k) {
+                e.println(PREFIX + k.getMessage());
+                if (k.detail() != null && !k.detail().isBlank()) {
+                    e.println(k.detail().stripTrailing());
+                }
+                if (debug) {
+                    ex.printStackTrace(e);
+                }
+                e.flush();
+                return k.exitCode().code();
+            }
+            e.println(PREFIX + "internal error: " + ex + (debug ? "" : " (run with --debug for the stack trace)"));
+            if (debug) {
+                ex.printStackTrace(e);
+            }
+            e.flush();
+            return ExitCode.INTERNAL.code();
+        });
+        StringBuilder codes = new StringBuilder();
+        for (ExitCode c : ExitCode.values()) {
+            codes.append(String.format("  %3d  %s%n", c.code(), c.meaning()));
+        }
+        cl.getCommandSpec().usageMessage().footer("", "Exit codes:", codes.toString());
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sub.getCommandSpec().usageMessage().footer("", "Exit codes: see 'kboot --help'.");
+        }
+        return cl;
+    }
+
+    /** Reads the version from the build. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"kboot " + version()};
+        }
+    }
+
+    /** @return kboot's version, from the build */
+    public static String version() {
+        Properties p = new Properties();
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            // unknown
+        }
+        return p.getProperty("version", "unknown");
+    }
+}

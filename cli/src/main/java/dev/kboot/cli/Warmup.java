@@ -1,0 +1,51 @@
+package dev.kboot.cli;
+
+/**
+ * Start-up work done on the second core while picocli builds the command line on the first:
+ * loading and initialising the classes a boot needs next (JSON, the planner, sockets, processes).
+ * Every boot pays kboot's start-up, so this is measured by bench/boot-bench.sh, not guessed.
+ * Nothing here has side effects beyond class initialisation.
+ */
+final class Warmup {
+    private static final String[] CLASSES = {
+        "dev.kboot.launcher.bootspec.BootspecReader",
+        "dev.kboot.launcher.vm.Planner",
+        "dev.kboot.launcher.vm.BootPlan",
+        "dev.kboot.launcher.vm.Vm",
+        "dev.kboot.launcher.console.Console",
+        "dev.kboot.launcher.console.CrashWatch",
+        "dev.kboot.launcher.console.CrashSignature",
+        "dev.kboot.launcher.qemu.Qmp",
+        "dev.kboot.launcher.qemu.QemuCommandLine",
+        "dev.kboot.launcher.process.ManagedProcess",
+        "dev.kboot.launcher.process.RunDirectory",
+        "dev.kboot.launcher.process.UnixSockets",
+        "java.net.UnixDomainSocketAddress",
+        "java.nio.channels.ServerSocketChannel",
+        "java.lang.ProcessBuilder",
+        "java.util.concurrent.CompletableFuture",
+    };
+
+    private Warmup() {
+    }
+
+    /** Starts the warm-up on a daemon thread. */
+    static void start() {
+        if (System.getenv("KBOOT_NO_WARMUP") != null) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            ClassLoader cl = Warmup.class.getClassLoader();
+            try {
+                com.fasterxml.jackson.jr.ob.JSON.std.anyFrom("{\"a\":[1,\"b\",true,null,{}]}");
+                for (String c : CLASSES) {
+                    Class.forName(c, true, cl);
+                }
+            } catch (Exception | LinkageError e) {
+                // warm-up only: the real use reports any problem
+            }
+        }, "kboot-warmup");
+        t.setDaemon(true);
+        t.start();
+    }
+}

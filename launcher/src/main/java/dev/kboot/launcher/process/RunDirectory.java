@@ -1,0 +1,278 @@
+package dev.kboot.launcher.process;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A run's private directory (mode 0700) under {@code $XDG_RUNTIME_DIR/kboot} or
+ * {@code /tmp/kboot-<uid>}: its unix sockets, the daemons' logs, the console log, and the
+ * records that make cleanup possible on every exit path.
+ *
+ * <p>Cleanup comes in layers (the Testcontainers habit): the run's own {@code close()}; the JVM
+ * shutdown hook (Ctrl-C, SIGTERM); an out-of-process reaper ({@code sh}, started here) that
+ * waits for this JVM's end on a pipe and kills what the records name, so that even a SIGKILLed
+ * kboot leaves nothing running; and {@link #reapStale(Path)}, run by every kboot at start, for
+ * what survives even that.
+ *
+ * <p>Records: {@code owner} (this JVM's pid and start time) and {@code children} (one line per
+ * child: pid, start time in clock ticks as /proc/PID/stat field 22, name). A process is only
+ * ever signalled when its pid AND start time still match, so a reused pid is never hit.
+ */
+public final class RunDirectory implements AutoCloseable {
+    /** The reaper: waits for EOF on stdin, then stops the recorded children (pid and start time must match). */
+    static final String REAPER_SCRIPT = String.join("\n",
+            "read -r _",
+            "d=$1",
+            "[ -f \"$d/children\" ] || exit 0",
+            "stop() { while read -r pid start name; do",
+            "  s=$(sed 's/.*) //' /proc/$pid/stat 2>/dev/null | cut -d' ' -f20)",
+            "  [ \"$s\" = \"$start\" ] && kill -$1 $pid 2>/dev/null",
+            "done < \"$d/children\"; }",
+            "stop TERM; sleep 2; stop KILL",
+            "find \"$d\" -type s -delete 2>/dev/null",
+            "rm -f \"$d/children\" \"$d/owner\"",
+            "");
+
+    private final Path dir;
+    private final java.util.concurrent.CompletableFuture<Process> reaper;
+    private volatile boolean closed;
+
+    private RunDirectory(Path dir, java.util.concurrent.CompletableFuture<Process> reaper) {
+        this.dir = dir;
+        this.reaper = reaper;
+    }
+
+    /** @return the base directory all runs live under */
+    public static Path base() {
+        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        if (xdg != null && !xdg.isBlank() && Files.isWritable(Paths.get(xdg))) {
+            return Paths.get(xdg, "kboot");
+        }
+        return Paths.get(System.getProperty("java.io.tmpdir"), "kboot-" + uid());
+    }
+
+    /**
+     * Creates a fresh run directory under {@code base} (0700), records this JVM as its owner and
+     * starts the out-of-process reaper.
+     *
+     * @param base the base directory (see {@link #base()})
+     * @throws IOException when it cannot be created
+     */
+    public static RunDirectory create(Path base) throws IOException {
+        Files.createDirectories(base);
+        setMode(base, "rwx------");
+        Path dir = Files.createTempDirectory(base, "run-" + ProcessHandle.current().pid() + "-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.writeString(dir.resolve("owner"), ProcessHandle.current().pid() + " " + startTicks(ProcessHandle.current().pid()).orElse("?") + "\n");
+        Files.createFile(dir.resolve("children"));
+        // Started off the critical path: until it runs, the shutdown hook and reapStale() cover.
+        java.util.concurrent.CompletableFuture<Process> reaper = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new ProcessBuilder("/bin/sh", "-c", REAPER_SCRIPT, "kboot-reaper", dir.toString())
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        return new RunDirectory(dir, reaper);
+    }
+
+    /** @return the directory */
+    public Path path() {
+        return dir;
+    }
+
+    /** @return a path for a file or socket in this run directory */
+    public Path resolve(String name) {
+        return dir.resolve(name);
+    }
+
+    /**
+     * Records a child so that it can be stopped even if this JVM dies.
+     *
+     * @param name    a short name
+     * @param process the child
+     */
+    public synchronized void recordChild(String name, ProcessHandle process) throws IOException {
+        String line = process.pid() + " " + startTicks(process.pid()).orElse("?") + " " + name + "\n";
+        Files.writeString(dir.resolve("children"), line, StandardOpenOption.APPEND);
+    }
+
+    /**
+     * Ends the run: removes every socket and the records, and then either removes the whole
+     * directory ({@code keepLogs} false) or leaves its logs with an {@code ended} marker. Stops
+     * the reaper. The caller must have stopped its children first. Idempotent.
+     *
+     * @param keepLogs keep the log files (for a failed run)
+     */
+    public synchronized void finish(boolean keepLogs) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                boolean log = p.getFileName().toString().endsWith(".log");
+                if (!keepLogs || !log) {
+                    deleteRecursively(p);
+                }
+            }
+            if (keepLogs) {
+                Files.writeString(dir.resolve("ended"), Instant.now() + "\n");
+            } else {
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            // best effort: the next kboot's reapStale() finishes the job
+        }
+        stopReaper();
+    }
+
+    @Override
+    public void close() {
+        finish(false);
+    }
+
+    private void stopReaper() {
+        // Tell the reaper the run ended normally: its records are gone, so it exits at once.
+        Process p = reaper.join();
+        if (p == null) {
+            return;
+        }
+        try (OutputStream o = p.getOutputStream()) {
+            o.write('\n');
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+
+    /**
+     * Cleans up after runs whose owner died without cleaning up: stops their recorded children
+     * (pid and start time must match) and removes the directories. Kept logs ({@code ended})
+     * are removed after 7 days. Never throws.
+     *
+     * @param base the base directory
+     * @return the directories removed
+     */
+    public static List<Path> reapStale(Path base) {
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(base)) {
+            return removed;
+        }
+        try (DirectoryStream<Path> runs = Files.newDirectoryStream(base, "run-*")) {
+            for (Path run : runs) {
+                try {
+                    if (Files.exists(run.resolve("ended"))) {
+                        if (Files.getLastModifiedTime(run.resolve("ended")).toInstant().isBefore(Instant.now().minus(Duration.ofDays(7)))) {
+                            deleteRecursively(run);
+                            removed.add(run);
+                        }
+                        continue;
+                    }
+                    Optional<String[]> owner = readRecord(run.resolve("owner"));
+                    if (owner.isPresent() && alive(owner.get()[0], owner.get()[1])) {
+                        continue;
+                    }
+                    if (owner.isEmpty() && Files.getLastModifiedTime(run).toInstant().isAfter(Instant.now().minusSeconds(60))) {
+                        continue; // being created right now
+                    }
+                    if (Files.exists(run.resolve("children"))) {
+                        for (String l : Files.readAllLines(run.resolve("children"))) {
+                            String[] f = l.trim().split("\\s+");
+                            if (f.length >= 2 && alive(f[0], f[1])) {
+                                ProcessHandle.of(Long.parseLong(f[0])).ifPresent(ProcessHandle::destroyForcibly);
+                            }
+                        }
+                    }
+                    deleteRecursively(run);
+                    removed.add(run);
+                } catch (IOException | RuntimeException e) {
+                    // leave it for the next attempt
+                }
+            }
+        } catch (IOException e) {
+            // nothing to reap
+        }
+        return removed;
+    }
+
+    private static Optional<String[]> readRecord(Path p) {
+        try {
+            String[] f = Files.readString(p).trim().split("\\s+");
+            return f.length >= 2 ? Optional.of(f) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean alive(String pid, String start) {
+        try {
+            return startTicks(Long.parseLong(pid)).map(start::equals).orElse(false);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /**
+     * @param pid a process id
+     * @return its start time in clock ticks since boot (/proc/PID/stat field 22), or empty when
+     *         there is no such process
+     */
+    public static Optional<String> startTicks(long pid) {
+        try {
+            String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Optional.of(f[19]);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(q);
+                }
+            }
+        } else {
+            Files.deleteIfExists(p);
+        }
+    }
+
+    private static void setMode(Path p, String mode) {
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
+        } catch (IOException | UnsupportedOperationException e) {
+            // not ours to change (shared XDG dir); the run directory itself is 0700
+        }
+    }
+
+    private static String uid() {
+        try {
+            return Files.getAttribute(Paths.get("/proc/self"), "unix:uid").toString();
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return System.getProperty("user.name", "user");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package dev.kboot.launcher.qemu;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import dev.kboot.launcher.KbootException;
+import dev.kboot.launcher.ToolProbe;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.zeroturnaround.exec.ProcessExecutor;
+import org.zeroturnaround.exec.StartedProcess;
+import org.zeroturnaround.exec.stream.LogOutputStream;
+
+/**
+ * Decides the accelerator. Opening /dev/kvm read-write is not proof that KVM works: on some hosts
+ * KVM guests hang or QEMU aborts setting MSRs (virtme-ng #147: a silent fallback made boots 10x
+ * slower). So {@code auto} and {@code kvm} run a probe boot: the kernel being booted, under KVM,
+ * with early printk on the serial port; KVM works when the kernel's {@code Linux version} banner
+ * appears within a bounded time. The verdict is cached per host boot (boot_id) and QEMU binary
+ * in {@code $XDG_CACHE_HOME/kboot/accel.json}, so only the first run after a host reboot pays.
+ */
+public final class AcceleratorProbe {
+    /** How long a probe boot may take to print the banner under working KVM. */
+    public static final Duration PROBE_BUDGET = Duration.ofSeconds(5);
+
+    /** What was chosen and why. */
+    public record Decision(Accelerator accel, String reason, boolean fellBack) {
+    }
+
+    /** The user's choice ({@code --accel}). */
+    public enum Choice {
+        AUTO, KVM, TCG
+    }
+
+    private AcceleratorProbe() {
+    }
+
+    /**
+     * @param choice  --accel
+     * @param qemu    the QEMU that will boot
+     * @param machine the machine type to probe on
+     * @param kernel  a kernel QEMU can boot directly (used for the probe)
+     * @return the decision; with {@code auto}, {@code fellBack} tells that KVM was unusable
+     * @throws KbootException exit 69 when {@code kvm} was asked for and KVM is unusable
+     */
+    public static Decision decide(Choice choice, QemuBinary qemu, Machine machine, Path kernel) {
+        if (choice == Choice.TCG) {
+            return new Decision(Accelerator.TCG, "--accel tcg", false);
+        }
+        String unusable = kvmUnusable(qemu, machine, kernel);
+        if (unusable == null) {
+            return new Decision(Accelerator.KVM, "KVM works", false);
+        }
+        if (choice == Choice.KVM) {
+            throw KbootException.unavailable("--accel kvm: KVM is unusable here: " + unusable);
+        }
+        return new Decision(Accelerator.TCG, unusable, true);
+    }
+
+    /** @return null when KVM works, else why not */
+    private static String kvmUnusable(QemuBinary qemu, Machine machine, Path kernel) {
+        Path kvm = Paths.get("/dev/kvm");
+        if (!Files.exists(kvm)) {
+            return "/dev/kvm does not exist";
+        }
+        try (FileChannel ignored = FileChannel.open(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // opens read-write
+        } catch (IOException | SecurityException e) {
+            return "/dev/kvm cannot be opened read-write (" + e.getMessage() + "; add yourself to the 'kvm' group)";
+        }
+        Path cacheFile = ToolProbe.cacheDir().resolve("accel.json");
+        String key = HostInfo.bootId() + "|" + qemu.path() + "|" + qemu.versionLine();
+        java.util.Map<String, Object> cache = readCache(cacheFile);
+        if (key.equals(cache.get("key"))) {
+            return Boolean.TRUE.equals(cache.get("ok")) ? null : cache.get("reason") + " (cached for this host boot)";
+        }
+        String reason = probe(qemu, machine, kernel);
+        java.util.Map<String, Object> n = new java.util.LinkedHashMap<>();
+        n.put("key", key);
+        n.put("ok", reason == null);
+        n.put("reason", reason);
+        try {
+            Files.createDirectories(cacheFile.getParent());
+            JSON.std.write(n, cacheFile.toFile());
+        } catch (IOException e) {
+            // uncached: the next run probes again
+        }
+        return reason;
+    }
+
+    private static java.util.Map<String, Object> readCache(Path f) {
+        try {
+            return Files.exists(f) ? JSON.std.mapFrom(f.toFile()) : java.util.Map.of();
+        } catch (IOException e) {
+            return java.util.Map.of();
+        }
+    }
+
+    /** Boots {@code kernel} under KVM until its banner shows; @return null on success, else why not. */
+    static String probe(QemuBinary qemu, Machine machine, Path kernel) {
+        List<String> argv = new ArrayList<>(List.of(qemu.path().toString(), "-nodefaults", "-no-user-config", "-no-reboot",
+                "-display", "none", "-machine", machine.qemuName(), "-accel", "kvm", "-cpu", "host", "-m", "256M",
+                "-kernel", kernel.toString(), "-append", "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1",
+                "-serial", "stdio", "-monitor", "none"));
+        CountDownLatch banner = new CountDownLatch(1);
+        StringBuilder output = new StringBuilder();
+        StartedProcess started;
+        try {
+            started = new ProcessExecutor().command(argv).redirectErrorStream(true)
+                    .redirectOutput(new LogOutputStream() {
+                        @Override
+                        protected void processLine(String line) {
+                            synchronized (output) {
+                                if (output.length() < 4096) {
+                                    output.append(line).append('\n');
+                                }
+                            }
+                            if (line.contains("Linux version")) {
+                                banner.countDown();
+                            }
+                        }
+                    }).destroyOnExit().start();
+        } catch (IOException e) {
+            return "the KVM probe could not start " + qemu.path() + ": " + e.getMessage();
+        }
+        try {
+            long deadline = System.nanoTime() + PROBE_BUDGET.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (banner.await(20, TimeUnit.MILLISECONDS)) {
+                    return null;
+                }
+                if (!started.getProcess().isAlive()) {
+                    started.getFuture().get(1, TimeUnit.SECONDS);
+                    String out;
+                    synchronized (output) {
+                        out = output.toString().lines().filter(l -> !l.isBlank()).findFirst().orElse("no output");
+                    }
+                    return "the KVM probe boot failed: qemu " + describe(started.getProcess().exitValue()) + ": " + out;
+                }
+            }
+            return "the KVM probe boot made no progress within " + PROBE_BUDGET.toSeconds() + " s (KVM guests hang on this host)";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            return "the KVM probe boot failed: " + e.getMessage();
+        } finally {
+            started.getProcess().destroyForcibly();
+        }
+    }
+
+    private static String describe(int status) {
+        return status > 128 ? "killed by signal " + (status - 128) : "exited with status " + status;
+    }
+}

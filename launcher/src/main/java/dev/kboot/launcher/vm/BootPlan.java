@@ -1,0 +1,94 @@
+package dev.kboot.launcher.vm;
+
+import dev.kboot.launcher.bootspec.Closure;
+import dev.kboot.launcher.kernel.KernelImage;
+import dev.kboot.launcher.qemu.AcceleratorProbe;
+import dev.kboot.launcher.qemu.Machine;
+import dev.kboot.launcher.qemu.QemuBinary;
+import dev.kboot.launcher.qemu.QemuCommandLine;
+import dev.kboot.launcher.qemu.QemuSpec;
+import dev.kboot.launcher.virtiofs.Share;
+import dev.kboot.launcher.virtiofs.VirtiofsdBinary;
+import dev.kboot.launcher.virtiofs.VirtiofsdCommand;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A boot, fully resolved and probed, before anything is started: the one place from which the
+ * virtiofsd and QEMU command lines are rendered (for the boot and for {@code --dry-run}).
+ *
+ * @param closure       the closure and its selected bootspec
+ * @param kernelImage   the kernel given, inspected
+ * @param bootKernel    what QEMU loads: the cached PVH ELF of the kernel, or the kernel itself
+ * @param initrd        the initrd, if any
+ * @param shares        virtiofs shares: store, then modules (if any), then --share values
+ * @param modulesNote   where the modules share comes from, or why there is none
+ * @param qemu          the QEMU binary
+ * @param virtiofsd     the virtiofsd binary
+ * @param accel         the accelerator decision
+ * @param machine       the machine type
+ * @param cmdline       the kernel command line
+ * @param cpus          vCPUs
+ * @param memoryBytes   guest RAM in bytes
+ * @param qemuArgs      extra QEMU arguments
+ * @param agent         whether the agent port is attached
+ * @param root          whether kboot runs as root (shapes virtiofsd's sandbox)
+ * @param unshare       unshare(1), for the legacy virtiofsd's read-only bind mount, or null
+ */
+public record BootPlan(
+        Closure closure,
+        KernelImage kernelImage,
+        Path bootKernel,
+        Optional<Path> initrd,
+        List<Share> shares,
+        String modulesNote,
+        QemuBinary qemu,
+        VirtiofsdBinary virtiofsd,
+        AcceleratorProbe.Decision accel,
+        Machine machine,
+        String cmdline,
+        int cpus,
+        long memoryBytes,
+        List<String> qemuArgs,
+        boolean agent,
+        boolean root,
+        Path unshare) {
+
+    /** File names inside a run directory. */
+    public static final String SERIAL_SOCKET = "ttyS0.sock", HVC_SOCKET = "hvc0.sock", QMP_SOCKET = "qmp.sock",
+            AGENT_SOCKET = "agent.sock", QEMU_LOG = "qemu.log", CONSOLE_LOG = "console.log";
+
+    /** @return the vhost-user socket of a share's virtiofsd in {@code runDir} */
+    public static Path fsSocket(Path runDir, Share share) {
+        return runDir.resolve("virtiofsd-" + share.tag() + ".sock");
+    }
+
+    /** @return the log file of a share's virtiofsd in {@code runDir} */
+    public static Path fsLog(Path runDir, Share share) {
+        return runDir.resolve("virtiofsd-" + share.tag() + ".log");
+    }
+
+    /** @return one argv per share, in {@link #shares()} order, for a run in {@code runDir} */
+    public List<List<String>> virtiofsdArgvs(Path runDir) {
+        List<List<String>> out = new ArrayList<>();
+        for (Share s : shares) {
+            out.add(VirtiofsdCommand.render(virtiofsd, s, fsSocket(runDir, s), root, unshare));
+        }
+        return out;
+    }
+
+    /** @return the QEMU spec for a run in {@code runDir} */
+    public QemuSpec qemuSpec(Path runDir) {
+        List<QemuSpec.Filesystem> fs = shares.stream().map(s -> new QemuSpec.Filesystem(s.tag(), fsSocket(runDir, s))).toList();
+        return new QemuSpec(qemu.path(), machine, accel.accel(), cpus, memoryBytes, bootKernel, initrd, cmdline,
+                runDir.resolve(SERIAL_SOCKET), runDir.resolve(HVC_SOCKET), runDir.resolve(QMP_SOCKET),
+                agent ? Optional.of(runDir.resolve(AGENT_SOCKET)) : Optional.empty(), fs, qemuArgs);
+    }
+
+    /** @return QEMU's argv for a run in {@code runDir} */
+    public List<String> qemuArgv(Path runDir) {
+        return QemuCommandLine.render(qemuSpec(runDir));
+    }
+}

@@ -1,0 +1,69 @@
+package dev.kboot.launcher.vm;
+
+import dev.kboot.launcher.qemu.AcceleratorProbe;
+import dev.kboot.launcher.virtiofs.Share;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What to boot, as the user asked for it (before anything is resolved or probed).
+ *
+ * @param result         toplevel directory, {@code result} symlink, or boot.json
+ * @param specialisation a specialisation name, or null
+ * @param kernel         --kernel, or null for the bootspec's kernel
+ * @param initrd         --initrd, or null for the bootspec's initrd
+ * @param modules        --modules (a directory holding {@code <release>/}), or null to look next to the kernel
+ * @param store          --store, or null (inferred, else /nix/store)
+ * @param shares         --share values
+ * @param append         --append words, or ""
+ * @param cpus           vCPUs (default 2: measured faster than 1 under TCG)
+ * @param memoryBytes    guest RAM in bytes (default 1 GiB)
+ * @param accel          --accel
+ * @param machine        --machine: "auto", "microvm" or "q35"
+ * @param qemu           --qemu, or null
+ * @param virtiofsd      --virtiofsd, or null
+ * @param qemuArgs       --qemu-arg values, appended to QEMU's argv
+ * @param agent          whether the guest agent's port is attached (commands will be run)
+ */
+public record BootRequest(
+        Path result,
+        String specialisation,
+        Path kernel,
+        Path initrd,
+        Path modules,
+        Path store,
+        List<Share> shares,
+        String append,
+        int cpus,
+        long memoryBytes,
+        AcceleratorProbe.Choice accel,
+        String machine,
+        Path qemu,
+        Path virtiofsd,
+        List<String> qemuArgs,
+        boolean agent) {
+
+    /** @return a request with defaults for everything but the closure */
+    public static BootRequest of(Path result) {
+        return new BootRequest(result, null, null, null, null, null, List.of(), "", 2, 1L << 30,
+                AcceleratorProbe.Choice.AUTO, "auto", null, null, List.of(), false);
+    }
+
+    /** @return a copy with the guest agent port attached or not */
+    public BootRequest withAgent(boolean on) {
+        return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
+                accel, machine, qemu, virtiofsd, qemuArgs, on);
+    }
+
+    /** @return a copy booting the given specialisation */
+    public BootRequest withSpecialisation(String name) {
+        return new BootRequest(result, name, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
+                accel, machine, qemu, virtiofsd, qemuArgs, agent);
+    }
+
+    /** @return a copy with the given accelerator choice */
+    public BootRequest withAccel(AcceleratorProbe.Choice choice) {
+        return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
+                choice, machine, qemu, virtiofsd, qemuArgs, agent);
+    }
+}

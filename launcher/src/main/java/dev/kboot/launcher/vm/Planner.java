@@ -1,0 +1,168 @@
+package dev.kboot.launcher.vm;
+
+import dev.kboot.launcher.KbootException;
+import dev.kboot.launcher.ToolProbe;
+import dev.kboot.launcher.bootspec.Bootspec;
+import dev.kboot.launcher.bootspec.Closure;
+import dev.kboot.launcher.kernel.KernelImage;
+import dev.kboot.launcher.kernel.KernelInspector;
+import dev.kboot.launcher.kernel.VmlinuxCache;
+import dev.kboot.launcher.qemu.Accelerator;
+import dev.kboot.launcher.qemu.AcceleratorProbe;
+import dev.kboot.launcher.qemu.HostInfo;
+import dev.kboot.launcher.qemu.Machine;
+import dev.kboot.launcher.qemu.QemuBinary;
+import dev.kboot.launcher.virtiofs.Share;
+import dev.kboot.launcher.virtiofs.VirtiofsdBinary;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns a {@link BootRequest} into a {@link BootPlan}: reads the bootspec, finds the kernel,
+ * initrd and modules, finds and identifies QEMU and virtiofsd, picks the machine, the kernel
+ * image to load and the accelerator, and builds the kernel command line.
+ *
+ * <p>The command line is the bootspec's {@code kernelParams}, then the imageless contract
+ * ({@code root=tmpfs console=ttyS0,115200 console=hvc0 init=<init> panic=-1}), then
+ * {@code tsc_early_khz=} on microvm under TCG, then --append (so the user has the last word).
+ */
+public final class Planner {
+    private Planner() {
+    }
+
+    /**
+     * @param r      the request
+     * @param dryRun when true nothing is started: the accelerator is not probed (a cached verdict
+     *               is used, else KVM is assumed where /dev/kvm exists)
+     * @return the plan
+     * @throws KbootException with the documented exit code for each bad input or missing tool
+     */
+    public static BootPlan plan(BootRequest r, boolean dryRun) {
+        Closure closure = Closure.resolve(r.result(), r.specialisation(), r.store());
+        Bootspec spec = closure.bootspec();
+        if (!spec.system().equals("x86_64-linux")) {
+            throw KbootException.badInput(spec.source(), Bootspec.V1 + ".system", "expected x86_64-linux (kboot boots x86_64 guests), found '" + spec.system() + "'");
+        }
+        Path kernelPath = r.kernel() != null ? r.kernel() : closure.toHost(spec.kernel());
+        if (!Files.exists(kernelPath)) {
+            throw r.kernel() != null ? KbootException.missing("--kernel", kernelPath)
+                    : KbootException.missing("bootspec kernel (" + spec.kernel() + ")", kernelPath);
+        }
+        KernelImage image = KernelInspector.inspect(kernelPath);
+        Optional<Path> initrd = Optional.ofNullable(r.initrd()).or(() -> spec.initrd().map(closure::toHost));
+        if (initrd.isPresent() && !Files.isRegularFile(initrd.get())) {
+            throw r.initrd() != null ? KbootException.missing("--initrd", initrd.get())
+                    : KbootException.missing("bootspec initrd (" + spec.initrd().orElse("") + ")", initrd.get());
+        }
+
+        List<Share> shares = new ArrayList<>();
+        shares.add(new Share(closure.hostStore(), Share.STORE, true));
+        String modulesNote;
+        Optional<Path> modules = modulesDir(r.modules(), kernelPath, image.release());
+        if (modules.isPresent()) {
+            shares.add(new Share(modules.get(), Share.MODULES, true));
+            modulesNote = "modules: " + modules.get().resolve(image.release());
+        } else {
+            modulesNote = "modules: none found for " + image.release() + " next to " + kernelPath
+                    + " (nothing shared as 'modules'; use --modules DIR)";
+        }
+        Set<String> tags = new HashSet<>(List.of(Share.STORE, Share.MODULES));
+        for (Share s : r.shares()) {
+            if (!tags.add(s.tag())) {
+                throw KbootException.usage("--share " + s.hostDir() + ":" + s.tag() + ": tag '" + s.tag() + "' is already used");
+            }
+            shares.add(s);
+        }
+
+        QemuBinary qemu = QemuBinary.find(r.qemu());
+        VirtiofsdBinary virtiofsd = VirtiofsdBinary.find(r.virtiofsd());
+        boolean root = HostInfo.isRoot();
+        if (virtiofsd.kind() == VirtiofsdBinary.Kind.LEGACY_C && !root) {
+            throw KbootException.unavailable(virtiofsd.path() + " is the legacy C virtiofsd, which needs root; run kboot as root or install the Rust virtiofsd (--virtiofsd PATH)");
+        }
+        Machine machine = switch (r.machine()) {
+            case "microvm" -> {
+                if (!qemu.microvm()) {
+                    throw KbootException.unavailable("--machine microvm: " + qemu.path() + " has no microvm machine");
+                }
+                yield Machine.MICROVM;
+            }
+            case "q35" -> Machine.Q35;
+            case "auto" -> qemu.microvm() ? Machine.MICROVM : Machine.Q35;
+            default -> throw KbootException.usage("--machine " + r.machine() + ": expected auto, microvm or q35");
+        };
+        Path bootKernel = new VmlinuxCache(ToolProbe.cacheDir().resolve("vmlinux")).pvhElf(image).orElse(kernelPath);
+
+        AcceleratorProbe.Decision accel = dryRun ? dryRunAccel(r.accel())
+                : AcceleratorProbe.decide(r.accel(), qemu, machine, bootKernel);
+
+        List<String> words = new ArrayList<>(spec.kernelParams());
+        words.addAll(List.of("root=tmpfs", "console=ttyS0,115200", "console=hvc0", "init=" + spec.init(), "panic=-1"));
+        if (machine == Machine.MICROVM && accel.accel() == Accelerator.TCG) {
+            HostInfo.tscKhz().ifPresent(khz -> words.add("tsc_early_khz=" + khz));
+        }
+        if (r.append() != null && !r.append().isBlank()) {
+            words.add(r.append().trim());
+        }
+        Path unshare = ToolProbe.find(null, List.of("unshare"), List.of()).orElse(null);
+        return new BootPlan(closure, image, bootKernel, initrd, List.copyOf(shares), modulesNote, qemu, virtiofsd, accel,
+                machine, String.join(" ", words), r.cpus(), r.memoryBytes(), List.copyOf(r.qemuArgs()), r.agent(), root, unshare);
+    }
+
+    private static AcceleratorProbe.Decision dryRunAccel(AcceleratorProbe.Choice c) {
+        if (c == AcceleratorProbe.Choice.TCG) {
+            return new AcceleratorProbe.Decision(Accelerator.TCG, "--accel tcg", false);
+        }
+        boolean kvm = Files.exists(Paths.get("/dev/kvm"));
+        return new AcceleratorProbe.Decision(kvm ? Accelerator.KVM : Accelerator.TCG,
+                "not probed in --dry-run" + (kvm ? "" : "; /dev/kvm does not exist"), !kvm);
+    }
+
+    /**
+     * Finds the directory to share as {@code modules} (it holds {@code <release>/}).
+     *
+     * <p>--modules when given (it may name the release directory itself or its parent); else,
+     * next to the kernel: {@code <kernel dir>/lib/modules} (a NixOS kernel package),
+     * {@code <kernel dir>/../lib/modules} (an unpacked distribution package: boot/ beside
+     * lib/), the kernel build tree's {@code mod-install/lib/modules} (for
+     * {@code make modules_install INSTALL_MOD_PATH=mod-install}), then the host's
+     * {@code /lib/modules} when it has this release.
+     */
+    static Optional<Path> modulesDir(Path explicit, Path kernel, String release) {
+        if (explicit != null) {
+            if (!Files.isDirectory(explicit)) {
+                throw KbootException.missing("--modules directory", explicit);
+            }
+            if (Files.isDirectory(explicit.resolve(release))) {
+                return Optional.of(explicit.toAbsolutePath().normalize());
+            }
+            if (explicit.getFileName() != null && explicit.getFileName().toString().equals(release) && explicit.toAbsolutePath().getParent() != null) {
+                return Optional.of(explicit.toAbsolutePath().getParent().normalize());
+            }
+            throw KbootException.badInput(explicit, null, "expected a directory holding " + release + "/ (the kernel's release), found none");
+        }
+        Path dir = kernel.toAbsolutePath().getParent();
+        List<Path> candidates = new ArrayList<>();
+        candidates.add(dir.resolve("lib/modules"));
+        if (dir.getParent() != null) {
+            candidates.add(dir.getParent().resolve("lib/modules"));
+        }
+        // arch/x86/boot/bzImage in a kernel build tree
+        if (dir.endsWith(Paths.get("arch/x86/boot")) && dir.getParent().getParent().getParent() != null) {
+            candidates.add(dir.getParent().getParent().getParent().resolve("mod-install/lib/modules"));
+        }
+        candidates.add(Paths.get("/lib/modules"));
+        for (Path c : candidates) {
+            if (Files.isDirectory(c.resolve(release))) {
+                return Optional.of(c.normalize());
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.kboot.launcher.process;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunDirectoryTest {
+    @TempDir
+    Path base;
+
+    @Test
+    void isPrivateAndRemovedWhenFinished() throws Exception {
+        RunDirectory run = RunDirectory.create(base);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(run.path())));
+        Files.writeString(run.resolve("x.log"), "log");
+        run.close();
+        assertFalse(Files.exists(run.path()));
+    }
+
+    @Test
+    void keepsOnlyLogsAfterAFailure() throws Exception {
+        RunDirectory run = RunDirectory.create(base);
+        Files.writeString(run.resolve("qemu.log"), "log");
+        Files.writeString(run.resolve("other"), "x");
+        run.finish(true);
+        assertTrue(Files.exists(run.resolve("qemu.log")));
+        assertFalse(Files.exists(run.resolve("other")));
+        assertFalse(Files.exists(run.resolve("children")));
+        assertTrue(Files.exists(run.resolve("ended")));
+        assertEquals(List.of(), RunDirectory.reapStale(base), "kept logs are not reaped while fresh");
+    }
+
+    @Test
+    void reapsWhatADeadOwnerLeft() throws Exception {
+        // A run whose owner died: a real child still running, recorded with its start time.
+        Path run = Files.createDirectory(base.resolve("run-1-x"));
+        Process orphan = new ProcessBuilder("sleep", "300").start();
+        Files.writeString(run.resolve("owner"), "999999 1\n");
+        Files.writeString(run.resolve("children"), orphan.pid() + " " + RunDirectory.startTicks(orphan.pid()).orElseThrow() + " qemu\n");
+        assertEquals(List.of(run), RunDirectory.reapStale(base));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !orphan.isAlive());
+        assertFalse(Files.exists(run));
+    }
+
+    @Test
+    void neverSignalsAReusedPid() throws Exception {
+        Path run = Files.createDirectory(base.resolve("run-2-x"));
+        Process bystander = new ProcessBuilder("sleep", "300").start();
+        try {
+            Files.writeString(run.resolve("owner"), "999999 1\n");
+            // right pid, wrong start time: the pid was reused by someone else
+            Files.writeString(run.resolve("children"), bystander.pid() + " 1 qemu\n");
+            RunDirectory.reapStale(base);
+            assertTrue(bystander.isAlive());
+        } finally {
+            bystander.destroyForcibly();
+        }
+    }
+
+    @Test
+    void theOutOfProcessReaperStopsChildrenWhenItsPipeCloses() throws Exception {
+        // The reaper waits on a pipe from the owning JVM; when that JVM dies (even by SIGKILL)
+        // the kernel closes the pipe. Here the pipe of a second reaper is closed by hand.
+        RunDirectory run = RunDirectory.create(base);
+        Process child = new ProcessBuilder("sleep", "300").start();
+        run.recordChild("sleep", child.toHandle());
+        Process reaper = new ProcessBuilder("/bin/sh", "-c", RunDirectory.REAPER_SCRIPT, "kboot-reaper", run.path().toString()).start();
+        reaper.getOutputStream().close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !child.isAlive());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !reaper.isAlive());
+        assertFalse(Files.exists(run.resolve("children")));
+        run.close();
+    }
+}

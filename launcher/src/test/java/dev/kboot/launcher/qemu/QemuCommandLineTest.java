@@ -1,0 +1,58 @@
+package dev.kboot.launcher.qemu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class QemuCommandLineTest {
+    static QemuSpec spec(Machine m, Accelerator a, boolean agent) {
+        return new QemuSpec(Path.of("/usr/bin/qemu-system-x86_64"), m, a, 2, 1L << 30, Path.of("/cache/k.elf"),
+                Optional.of(Path.of("/store/i/initrd")), "loglevel=4 root=tmpfs init=/nix/store/x/init",
+                Path.of("/run/r/ttyS0.sock"), Path.of("/run/r/hvc0.sock"), Path.of("/run/r/qmp.sock"),
+                agent ? Optional.of(Path.of("/run/r/agent.sock")) : Optional.empty(),
+                List.of(new QemuSpec.Filesystem("store", Path.of("/run/r/fs-store.sock")),
+                        new QemuSpec.Filesystem("modules", Path.of("/run/r/fs-modules.sock"))),
+                List.of("-device", "virtio-balloon-pci"));
+    }
+
+    @Test
+    void microvmUnderTcgPinned() {
+        assertEquals(List.of("/usr/bin/qemu-system-x86_64", "-name", "kboot", "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
+                "-machine", "microvm,pcie=on,rtc=on,memory-backend=mem", "-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "1024M",
+                "-object", "memory-backend-memfd,id=mem,size=1024M,share=on",
+                "-kernel", "/cache/k.elf", "-initrd", "/store/i/initrd", "-append", "loglevel=4 root=tmpfs init=/nix/store/x/init",
+                "-chardev", "socket,id=ttyS0,path=/run/r/ttyS0.sock", "-serial", "chardev:ttyS0",
+                "-chardev", "socket,id=qmp,path=/run/r/qmp.sock", "-mon", "chardev=qmp,mode=control",
+                "-device", "virtio-serial-pci,id=vser0",
+                "-chardev", "socket,id=hvc0,path=/run/r/hvc0.sock", "-device", "virtconsole,bus=vser0.0,chardev=hvc0",
+                "-chardev", "socket,id=fs0,path=/run/r/fs-store.sock", "-device", "vhost-user-fs-pci,chardev=fs0,tag=store",
+                "-chardev", "socket,id=fs1,path=/run/r/fs-modules.sock", "-device", "vhost-user-fs-pci,chardev=fs1,tag=modules",
+                "-device", "virtio-rng-pci", "-device", "virtio-balloon-pci"),
+                QemuCommandLine.render(spec(Machine.MICROVM, Accelerator.TCG, false)));
+    }
+
+    @Test
+    void kvmUsesTheHostCpu() {
+        List<String> a = QemuCommandLine.render(spec(Machine.MICROVM, Accelerator.KVM, false));
+        assertEquals(List.of("-accel", "kvm", "-cpu", "host"), a.subList(a.indexOf("-accel"), a.indexOf("-accel") + 4));
+    }
+
+    @Test
+    void q35KeepsTheSharedMemoryBackend() {
+        List<String> a = QemuCommandLine.render(spec(Machine.Q35, Accelerator.KVM, false));
+        assertEquals("q35,memory-backend=mem", a.get(a.indexOf("-machine") + 1));
+        assertTrue(a.contains("memory-backend-memfd,id=mem,size=1024M,share=on"));
+    }
+
+    @Test
+    void agentPortIsANamedVirtioSerialPort() {
+        List<String> a = QemuCommandLine.render(spec(Machine.MICROVM, Accelerator.TCG, true));
+        int i = a.indexOf("socket,id=agent,path=/run/r/agent.sock");
+        assertTrue(i > 0);
+        assertEquals("virtserialport,bus=vser0.0,chardev=agent,name=org.kboot.agent", a.get(i + 2));
+    }
+}
