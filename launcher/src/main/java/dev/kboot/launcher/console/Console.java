@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * The guest's consoles, merged: the serial console ttyS0 and the virtio console hvc0.
  *
  * <p>Every line goes to the console log with a timestamp and its source
- * ({@code "   2.345 ttyS0| text"}), and, unless the run is quiet, live to a sink (stdout).
+ * ({@code "       2.345 ttyS0 | text"}), and, unless the run is quiet, live to a sink (stdout).
  * The kernel prints each message on every console named by {@code console=}, so once hvc0 is up
  * every kernel line arrives twice; a line that arrives on one console while the same text is
  * pending from the other is shown and logged once.
@@ -158,7 +158,7 @@ public final class Console implements Closeable {
                 tail.removeFirst();
             }
             try {
-                log.write(String.format("%8d.%03d %-5s| %s%n", ms / 1000, ms % 1000, source, text));
+                log.write(String.format("%8d.%03d %-5s | %s%n", ms / 1000, ms % 1000, source, text));
                 log.flush();
             } catch (IOException e) {
                 // the log is best effort; the tail is kept in memory

@@ -34,18 +34,28 @@ import java.util.stream.Stream;
  * ever signalled when its pid AND start time still match, so a reused pid is never hit.
  */
 public final class RunDirectory implements AutoCloseable {
-    /** The reaper: waits for EOF on stdin, then stops the recorded children (pid and start time must match). */
+    /**
+     * The out-of-process reaper (sh). kboot writes it one line per child ("pid start-ticks name")
+     * on its stdin as children start, and "done" when the run ended normally. EOF without
+     * "done" means the JVM died (the kernel closes the pipe even on SIGKILL): it then stops every
+     * child whose pid AND start time still match (SIGTERM, then SIGKILL after 1 s), and removes
+     * the run's sockets. It keeps the list in memory, so it needs nothing from the disk.
+     */
     static final String REAPER_SCRIPT = String.join("\n",
-            "read -r _",
-            "d=$1",
-            "[ -f \"$d/children\" ] || exit 0",
-            "stop() { while read -r pid start name; do",
+            "kids=''",
+            "while IFS= read -r line; do",
+            "  [ \"$line\" = done ] && exit 0",
+            "  kids=\"$kids",
+            "$line\"",
+            "done",
+            "stop() { printf '%s\\n' \"$kids\" | while read -r pid start name; do",
+            "  [ -n \"$pid\" ] || continue",
             "  s=$(sed 's/.*) //' /proc/$pid/stat 2>/dev/null | cut -d' ' -f20)",
             "  [ \"$s\" = \"$start\" ] && kill -$1 $pid 2>/dev/null",
-            "done < \"$d/children\"; }",
-            "stop TERM; sleep 2; stop KILL",
-            "find \"$d\" -type s -delete 2>/dev/null",
-            "rm -f \"$d/children\" \"$d/owner\"",
+            "done; }",
+            "stop TERM; sleep 1; stop KILL",
+            "[ -d \"$1\" ] && find \"$1\" -type s -delete 2>/dev/null",
+            "rm -f \"$1/children\" \"$1/owner\"",
             "");
 
     private final Path dir;
@@ -113,6 +123,21 @@ public final class RunDirectory implements AutoCloseable {
     public synchronized void recordChild(String name, ProcessHandle process) throws IOException {
         String line = process.pid() + " " + startTicks(process.pid()).orElse("?") + " " + name + "\n";
         Files.writeString(dir.resolve("children"), line, StandardOpenOption.APPEND);
+        tellReaper(line);
+    }
+
+    private void tellReaper(String line) {
+        Process p = reaper.join();
+        if (p == null) {
+            return;
+        }
+        try {
+            OutputStream o = p.getOutputStream();
+            o.write(line.getBytes(StandardCharsets.US_ASCII));
+            o.flush();
+        } catch (IOException e) {
+            // the reaper is gone; the shutdown hook and reapStale() remain
+        }
     }
 
     /**
@@ -151,15 +176,15 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     private void stopReaper() {
-        // Tell the reaper the run ended normally: its records are gone, so it exits at once.
+        // Tell the reaper the run ended normally, so it exits without stopping anything.
+        tellReaper("done\n");
         Process p = reaper.join();
-        if (p == null) {
-            return;
-        }
-        try (OutputStream o = p.getOutputStream()) {
-            o.write('\n');
-        } catch (IOException e) {
-            // already gone
+        if (p != null) {
+            try {
+                p.getOutputStream().close();
+            } catch (IOException e) {
+                // already gone
+            }
         }
     }
 

@@ -6,8 +6,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
+import dev.kboot.launcher.process.ChannelStreams;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -50,8 +50,8 @@ public final class Qmp implements Closeable {
      */
     public Qmp(SocketChannel channel) {
         this.channel = channel;
-        this.out = Channels.newOutputStream(channel);
-        InputStream in = Channels.newInputStream(channel);
+        this.out = ChannelStreams.out(channel);
+        InputStream in = ChannelStreams.in(channel);
         this.reader = new Thread(() -> read(in), "qmp");
         reader.setDaemon(true);
         reader.start();

@@ -68,16 +68,33 @@ class RunDirectoryTest {
 
     @Test
     void theOutOfProcessReaperStopsChildrenWhenItsPipeCloses() throws Exception {
-        // The reaper waits on a pipe from the owning JVM; when that JVM dies (even by SIGKILL)
-        // the kernel closes the pipe. Here the pipe of a second reaper is closed by hand.
-        RunDirectory run = RunDirectory.create(base);
+        // The reaper is told each child on its stdin; when the owning JVM dies (even by SIGKILL)
+        // the kernel closes the pipe. Here a reaper's pipe is closed by hand, with the run
+        // directory already gone (the reaper must not need it).
         Process child = new ProcessBuilder("sleep", "300").start();
-        run.recordChild("sleep", child.toHandle());
-        Process reaper = new ProcessBuilder("/bin/sh", "-c", RunDirectory.REAPER_SCRIPT, "kboot-reaper", run.path().toString()).start();
-        reaper.getOutputStream().close();
+        Process bystander = new ProcessBuilder("sleep", "300").start();
+        Process reaper = new ProcessBuilder("/bin/sh", "-c", RunDirectory.REAPER_SCRIPT, "kboot-reaper", base.resolve("gone").toString()).start();
+        try (var in = reaper.getOutputStream()) {
+            in.write((child.pid() + " " + RunDirectory.startTicks(child.pid()).orElseThrow() + " qemu\n").getBytes());
+            in.write((bystander.pid() + " 1 virtiofsd\n").getBytes()); // a reused pid: never signalled
+        }
         await().atMost(Duration.ofSeconds(10)).until(() -> !child.isAlive());
         await().atMost(Duration.ofSeconds(10)).until(() -> !reaper.isAlive());
-        assertFalse(Files.exists(run.resolve("children")));
-        run.close();
+        assertTrue(bystander.isAlive());
+        bystander.destroyForcibly();
+    }
+
+    @Test
+    void theReaperStopsNothingWhenTheRunEndedNormally() throws Exception {
+        RunDirectory run = RunDirectory.create(base);
+        Process child = new ProcessBuilder("sleep", "300").start();
+        try {
+            run.recordChild("sleep", child.toHandle());
+            run.close();
+            Thread.sleep(1500);
+            assertTrue(child.isAlive(), "the run's owner stops its own children; the reaper only acts when the owner died");
+        } finally {
+            child.destroyForcibly();
+        }
     }
 }

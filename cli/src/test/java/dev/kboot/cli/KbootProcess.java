@@ -1,0 +1,98 @@
+package dev.kboot.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs the real {@code bin/kboot} as a child process, the way users and CI do, with its own
+ * runtime directory so that leftovers (processes, sockets) of exactly this run can be checked.
+ */
+final class KbootProcess {
+    static final Path REPO = Paths.get(System.getProperty("kboot.repo", "..")).toAbsolutePath().normalize();
+    static final Path SAMPLE = Paths.get(System.getProperty("kboot.sample", REPO.resolve(".cache/sample/result").toString()));
+
+    final Process process;
+    final Path runtime;
+    final Path stdout;
+    final Path stderr;
+
+    private KbootProcess(Process process, Path runtime, Path stdout, Path stderr) {
+        this.process = process;
+        this.runtime = runtime;
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+
+    static KbootProcess start(Path runtime, String... args) throws IOException {
+        List<String> argv = new ArrayList<>();
+        argv.add(REPO.resolve("bin/kboot").toString());
+        argv.addAll(List.of(args));
+        Files.createDirectories(runtime);
+        Path out = runtime.resolve("stdout.txt");
+        Path err = runtime.resolve("stderr.txt");
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().put("XDG_RUNTIME_DIR", runtime.toString());
+        return new KbootProcess(pb.start(), runtime, out, err);
+    }
+
+    /** Runs to the end (at most {@code limit}) and returns the exit code. */
+    int await(Duration limit) throws Exception {
+        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("kboot did not end within " + limit + "\nstderr:\n" + err());
+        }
+        return process.exitValue();
+    }
+
+    String out() throws IOException {
+        return Files.readString(stdout, StandardCharsets.UTF_8);
+    }
+
+    String err() throws IOException {
+        return Files.readString(stderr, StandardCharsets.UTF_8);
+    }
+
+    /** @return processes whose command line mentions this run's runtime directory (QEMU, virtiofsd, the reaper) */
+    List<String> leftoverProcesses() {
+        String mark = runtime.toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(mark)).orElse(false))
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+                .toList();
+    }
+
+    /** @return unix sockets left under this run's runtime directory */
+    List<Path> leftoverSockets() throws IOException {
+        try (Stream<Path> s = Files.walk(runtime)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".sock") || isSocket(p)).toList();
+        }
+    }
+
+    private static boolean isSocket(Path p) {
+        try {
+            return !Files.isRegularFile(p) && !Files.isDirectory(p) && !Files.isSymbolicLink(p) && Files.exists(p);
+        } catch (SecurityException e) {
+            return false;
+        }
+    }
+
+    void assertNothingLeft() throws IOException {
+        assertEquals(List.of(), leftoverProcesses(), "no QEMU, virtiofsd or reaper left running");
+        assertEquals(List.of(), leftoverSockets(), "no socket left");
+    }
+
+    static void assertSampleExists() {
+        assertTrue(Files.exists(SAMPLE.resolve("boot.json")), "the sample closure is built (sample/build-closure.sh): " + SAMPLE);
+    }
+}

@@ -1,0 +1,119 @@
+package dev.kboot.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line's contract: exit codes, one-line errors, --dry-run. Nothing here boots. */
+class MainTest {
+    @TempDir
+    Path dir;
+    SyntheticClosure closure;
+
+    @BeforeEach
+    void closure() throws Exception {
+        closure = new SyntheticClosure(dir);
+    }
+
+    private String top() {
+        return closure.toplevel.toString();
+    }
+
+    private static void oneLineError(Cli r, int code, String contains) {
+        assertEquals(code, r.code(), r.err());
+        assertTrue(r.err().contains(contains), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        assertTrue(r.err().startsWith("kboot: "), r.err());
+    }
+
+    @Test
+    void version() {
+        Cli r = Cli.run("--version");
+        assertEquals(0, r.code());
+        assertTrue(r.out().matches("kboot \\d+\\.\\d+\\.\\d+.*\\s*"), r.out());
+    }
+
+    @Test
+    void helpListsTheExitCodes() {
+        Cli r = Cli.run("--help");
+        assertEquals(0, r.code());
+        for (String s : new String[] {"run", "Exit codes:", " 64 ", " 65 ", " 66 ", " 69 ", "124", "125", "255"}) {
+            assertTrue(r.out().contains(s), s + " in " + r.out());
+        }
+    }
+
+    @Test
+    void unknownOptionIs64() {
+        oneLineError(Cli.run("run", top(), "--no-such-flag"), 64, "Unknown option: '--no-such-flag'");
+        oneLineError(Cli.run("run"), 64, "Missing required parameter: 'RESULT'");
+    }
+
+    @Test
+    void badValuesAre64() {
+        oneLineError(Cli.run("run", top(), "--memory", "lots", "--dry-run"), 64, "--memory: 'lots' is not a size");
+        oneLineError(Cli.run("run", top(), "--timeout", "soon", "--dry-run"), 64, "--timeout: 'soon' is not a duration");
+        oneLineError(Cli.run("run", top(), "--accel", "hvf", "--dry-run"), 64, "--accel hvf: expected auto, kvm or tcg");
+        oneLineError(Cli.run("run", top(), "--cpus", "0", "--dry-run"), 64, "--cpus 0");
+        oneLineError(Cli.run("run", top(), "--machine", "pc", "--dry-run"), 64, "--machine pc: expected auto, microvm or q35");
+        oneLineError(Cli.run("run", top(), "--specialisation", "nope", "--dry-run"), 64, "has no specialisations");
+    }
+
+    @Test
+    void malformedBootJsonIs65NamingTheKey() throws Exception {
+        closure.writeBootJson(closure.bootJson().replace("\"kernelParams\":[\"loglevel=4\"]", "\"kernelParams\":{}"));
+        Cli r = Cli.run("run", top(), "--dry-run");
+        oneLineError(r, 65, "boot.json: key 'org.nixos.bootspec.v1.kernelParams': expected an array of strings, found an object");
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void debugShowsTheStackTrace() throws Exception {
+        closure.writeBootJson("{");
+        Cli r = Cli.run("run", top(), "--dry-run", "--debug");
+        assertEquals(65, r.code());
+        assertTrue(r.err().contains("\tat dev.kboot"), r.err());
+    }
+
+    @Test
+    void missingFilesAre66() {
+        oneLineError(Cli.run("run", dir.resolve("nope").toString(), "--dry-run"), 66, "closure not found");
+        oneLineError(Cli.run("run", top(), "--kernel", dir.resolve("bzImage").toString(), "--dry-run"), 66, "--kernel not found");
+        oneLineError(Cli.run("run", top(), "--initrd", dir.resolve("initrd").toString(), "--dry-run"), 66, "--initrd not found");
+        oneLineError(Cli.run("run", top(), "--modules", dir.resolve("mods").toString(), "--dry-run"), 66, "--modules directory not found");
+    }
+
+    @Test
+    void unusableToolsAre69() {
+        oneLineError(Cli.run("run", top(), "--qemu", dir.resolve("qemu").toString(), "--dry-run"), 69, "qemu");
+        oneLineError(Cli.run("run", top(), "--virtiofsd", "/bin/true", "--dry-run"), 69, "does not look like virtiofsd");
+    }
+
+    @Test
+    void dryRunPrintsTheCommandLinesAndStartsNothing() {
+        Cli r = Cli.run("run", top(), "--dry-run", "--accel", "tcg", "--cpus", "3", "--memory", "768M", "--append", "quiet",
+                "--qemu-arg", "-device", "--qemu-arg", "virtio-balloon-pci");
+        assertEquals(0, r.code(), r.err());
+        String out = r.out();
+        assertTrue(out.contains("virtiofsd for tag 'store'") && out.contains("source=" + closure.store), out);
+        assertTrue(out.contains("virtiofsd for tag 'modules'") && out.contains("bbbb-linux-6.6.1/lib/modules"), out);
+        String qemu = out.lines().filter(l -> l.contains("qemu-system-x86_64")).findFirst().orElseThrow();
+        assertTrue(qemu.contains("-accel tcg -cpu max -smp 3 -m 768M"), qemu);
+        assertTrue(qemu.contains("memory-backend-memfd,id=mem,size=768M,share=on"), qemu);
+        assertTrue(qemu.contains("'loglevel=4 root=tmpfs console=ttyS0,115200 console=hvc0 init=/nix/store/aaaa-nixos-system-test/init panic=-1"), qemu);
+        assertTrue(qemu.contains(" quiet'"), "--append comes last: " + qemu);
+        assertTrue(qemu.endsWith("-device virtio-balloon-pci"), qemu);
+        assertTrue(qemu.contains("-kernel " + closure.store.resolve("bbbb-linux-6.6.1/bzImage")), "no PVH ELF in the synthetic kernel: " + qemu);
+    }
+
+    @Test
+    void dryRunWithKvmSaysItWasNotProbed() {
+        Cli r = Cli.run("run", top(), "--dry-run", "--accel", "auto");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("# accelerator: "), r.out());
+    }
+}

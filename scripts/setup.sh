@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what kboot and its sample closure need on a Debian 12 machine, builds the sample
+# closure and kboot. Idempotent: a second run only checks.
+#   scripts/setup.sh
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+# Debian packages: QEMU 7.2 (with the legacy C virtiofsd), busybox, the tools the sample
+# builder uses, a compiler for the static guest agent, Maven and a JDK.
+packages=(qemu-system-x86 qemu-utils busybox-static cpio kmod gcc libc6-dev make util-linux
+          maven openjdk-17-jdk-headless libvirt0 libvirt-daemon-system libvirt-clients)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: need root to install Debian packages: ${missing[*]}" >&2
+    exit 69
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The sample closure (downloads Debian's kernel once; see sample/build-closure.sh).
+if [ -x sample/build-kselftests.sh ]; then
+  sample/build-kselftests.sh
+fi
+sample/build-closure.sh >/dev/null
+
+# kboot itself, with its start-up archive trained on the sample.
+scripts/build.sh
