@@ -187,6 +187,16 @@ ln -sfn $bb/bin/env /usr/bin/env
 echo "root:x:0:0:root:/root:/bin/sh" > /etc/passwd
 echo "root:x:0:" > /etc/group
 mkdir -p /root && hostname kboot-sample
+EOF
+  if [ -n "$selftests" ]; then
+    # The kselftests are Debian binaries: give them the loader and library paths they expect.
+    cat >> "$out/init" <<EOF
+ln -sfn $selftests/lib /lib64
+ln -sfn $selftests/lib /lib/x86_64-linux-gnu
+[ -d $selftests/bin ] && export PATH=\$PATH:$selftests/bin
+EOF
+  fi
+  cat >> "$out/init" <<EOF
 echo "KBOOT-SAMPLE: stage 2 reached on Linux \$(uname -r)"
 EOF
   case "$mode" in

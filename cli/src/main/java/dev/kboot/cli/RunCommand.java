@@ -4,6 +4,11 @@ import dev.kboot.launcher.ExitCode;
 import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.Units;
 import dev.kboot.launcher.console.Console;
+import dev.kboot.launcher.guest.ExecResult;
+import dev.kboot.launcher.guest.Guest;
+import dev.kboot.launcher.guest.GuestException;
+import dev.kboot.launcher.guest.OutputListener;
+import dev.kboot.launcher.guest.Sh;
 import dev.kboot.launcher.process.Deadline;
 import dev.kboot.launcher.process.RunDirectory;
 import dev.kboot.launcher.vm.BootPlan;
@@ -12,19 +17,31 @@ import dev.kboot.launcher.vm.Timings;
 import dev.kboot.launcher.vm.Vm;
 import dev.kboot.launcher.vm.VmEnd;
 import dev.kboot.launcher.vm.VmOptions;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code kboot run RESULT [options]}: boot a closure and stream its console until it powers off. */
+/**
+ * {@code kboot run RESULT [options] [-- CMD...]}: boot a closure and stream its console until it
+ * powers off; or run a command in it and exit with the command's status; or open a shell.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Boot a NixOS bootspec closure the imageless way (tmpfs root; /nix/store and /lib/modules over virtiofs; "
-                + "direct kernel boot) and stream its console until the guest powers off."})
+                + "direct kernel boot) and stream its console until the guest powers off.",
+                "With -- CMD: run CMD in the guest as root (one argument: a shell command line; several: a program and its arguments), "
+                        + "stream its stdout and stderr, power the guest off and exit with CMD's status (128+N when killed by signal N). "
+                        + "The kernel console then goes to the console log only (and to stderr with --verbose).",
+                "With --interactive: a root shell in the guest on this terminal; Ctrl-] leaves and powers the guest off."})
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -35,8 +52,12 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "Give up after this long (e.g. 90s, 5m): exit 124 with the last console lines.")
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "Give up after this long (e.g. 90s, 5m), boot included: exit 124 with the last console lines.")
     String timeout;
+
+    @Option(names = "--agent-timeout", paramLabel = "DURATION", defaultValue = "300s",
+            description = "With a command or --interactive: how long the boot may take until the guest agent answers (default: ${DEFAULT-VALUE}).")
+    String agentTimeout;
 
     @Option(names = "--console-log", paramLabel = "FILE", description = "Write the timestamped console log here (default: in the run directory).")
     Path consoleLog;
@@ -47,39 +68,122 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the exact virtiofsd and QEMU command lines, start nothing, exit 0.")
     boolean dryRun;
 
+    @Option(names = {"-i", "--interactive"}, description = "Open a root shell in the guest on this terminal (Ctrl-] leaves).")
+    boolean interactive;
+
+    @Parameters(index = "1..*", paramLabel = "CMD", arity = "0..*", description = "After --: the command to run in the guest.")
+    List<String> command = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        PrintWriter out = spec.commandLine().getOut();
         Deadline deadline = timeout == null ? Deadline.never() : Deadline.in(Units.duration("--timeout", timeout));
+        Duration agentWait = Units.duration("--agent-timeout", agentTimeout);
+        if (interactive && !command.isEmpty()) {
+            throw KbootException.usage("--interactive and a command (-- CMD) exclude each other");
+        }
         Timings clock = new Timings();
         clock.mark("kboot started");
-        BootPlan plan = Planner.plan(boot.toRequest(false), dryRun);
+        boolean agent = interactive || !command.isEmpty();
+        BootPlan plan = Planner.plan(boot.toRequest(agent), dryRun);
         clock.mark("boot planned");
         if (dryRun) {
-            printDryRun(plan, out);
+            printDryRun(plan, spec.commandLine().getOut());
             return ExitCode.OK.code();
         }
         announce(plan, err, common);
-        VmOptions opts = new VmOptions(common.quiet ? null : Console.sinkTo(System.out), consoleLog, err::println, clock);
-        try (Vm vm = Vm.boot(plan, opts)) {
-            VmEnd end = vm.awaitEnd(deadline);
-            if (vm.interrupted()) {
-                return ExitCode.INTERRUPTED.code();
+        try {
+            if (interactive) {
+                return shell(plan, clock, err, agentWait, consoleLog, common);
             }
+            if (!command.isEmpty()) {
+                return runCommand(plan, clock, err, deadline, agentWait);
+            }
+            VmOptions opts = new VmOptions(common.quiet ? null : Console.sinkTo(System.out), consoleLog, err::println, clock);
+            try (Vm vm = Vm.boot(plan, opts)) {
+                VmEnd end = vm.awaitEnd(deadline);
+                if (vm.interrupted()) {
+                    return ExitCode.INTERRUPTED.code();
+                }
+                return report(end, vm, err);
+            }
+        } finally {
             if (timings) {
                 clock.lines().forEach(l -> err.println(Main.PREFIX + l));
             }
-            return report(end, vm, err);
         }
     }
 
-    /** Prints the boot's one-line summary and warnings (accelerator fallback, no modules). */
+    private int runCommand(BootPlan plan, Timings clock, PrintWriter err, Deadline deadline, Duration agentWait) throws Exception {
+        String cmdline = command.size() == 1 ? command.get(0) : Sh.join(command);
+        VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null, consoleLog, err::println, clock);
+        Duration bootLimit = deadline.remaining().compareTo(agentWait) < 0 ? deadline.remaining() : agentWait;
+        Guest guest;
+        try {
+            guest = Guest.boot(plan, opts, bootLimit);
+        } catch (GuestException e) {
+            if (deadline.expired()) {
+                throw new KbootException(ExitCode.TIMEOUT, "timed out after " + timeout + " before the guest agent answered", e.detail(), e);
+            }
+            throw e;
+        }
+        try (guest) {
+            Duration left = deadline.remaining();
+            ExecResult r = guest.exec(cmdline, left.toDays() > 3650 ? null : left, streamTo(System.out, System.err));
+            if (guest.vm().interrupted()) {
+                return ExitCode.INTERRUPTED.code();
+            }
+            guest.shutdown();
+            if (r.ending() == ExecResult.Ending.TIMED_OUT) {
+                guest.vm().keepLogs();
+                err.println(Main.PREFIX + "timed out after " + timeout + ": `" + cmdline + "` was killed in the guest");
+                return ExitCode.TIMEOUT.code();
+            }
+            if (r.ending() == ExecResult.Ending.NOT_STARTED) {
+                err.println(Main.PREFIX + "`" + cmdline + "` " + r.describe());
+            }
+            return r.shellStatus();
+        }
+    }
+
+    /** @return a listener writing a command's stdout and stderr to these streams as they arrive */
+    static OutputListener streamTo(PrintStream out, PrintStream errStream) {
+        return new OutputListener() {
+            @Override
+            public void stdout(byte[] data) {
+                out.write(data, 0, data.length);
+                out.flush();
+            }
+
+            @Override
+            public void stderr(byte[] data) {
+                errStream.write(data, 0, data.length);
+                errStream.flush();
+            }
+        };
+    }
+
+    /** Boots {@code plan} with the agent and runs an interactive shell on this terminal. */
+    static int shell(BootPlan plan, Timings clock, PrintWriter err, Duration agentWait, Path consoleLog, CommonOptions common) throws Exception {
+        VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null, consoleLog, err::println, clock);
+        try (Guest guest = Guest.boot(plan, opts, agentWait)) {
+            err.println(Main.PREFIX + "shell in " + plan.closure().bootspec().label() + " (" + guest.hello() + "); Ctrl-] leaves and powers the guest off");
+            err.flush();
+            int status = TerminalSession.run(guest);
+            if (guest.vm().interrupted()) {
+                return ExitCode.INTERRUPTED.code();
+            }
+            guest.shutdown();
+            return status;
+        }
+    }
+
+    /** Prints the boot's warnings (accelerator fallback, no modules) and, with --verbose, its summary. */
     static void announce(BootPlan plan, PrintWriter err, CommonOptions common) {
         if (plan.accel().fellBack()) {
             err.println(Main.PREFIX + "warning: using TCG (software emulation, ~10x slower): " + plan.accel().reason());
         }
-        if (!plan.shares().stream().anyMatch(s -> s.tag().equals("modules"))) {
+        if (plan.shares().stream().noneMatch(s -> s.tag().equals("modules"))) {
             err.println(Main.PREFIX + "warning: " + plan.modulesNote());
         }
         if (common.verbose) {
@@ -89,6 +193,7 @@ final class RunCommand implements Callable<Integer> {
             err.println(Main.PREFIX + plan.modulesNote());
             err.println(Main.PREFIX + "kernel image: " + plan.bootKernel());
         }
+        err.flush();
     }
 
     /** Prints the ending and returns its exit status. */
@@ -114,11 +219,12 @@ final class RunCommand implements Callable<Integer> {
         out.println("# accelerator: " + plan.accel().accel().qemuName() + " (" + plan.accel().reason() + ")");
         out.println("# " + plan.modulesNote());
         var argvs = plan.virtiofsdArgvs(dir);
+        var shares = plan.sharesFor(dir);
         for (int i = 0; i < argvs.size(); i++) {
-            out.println("# virtiofsd for tag '" + plan.shares().get(i).tag() + "'");
-            out.println(Shell.join(argvs.get(i)));
+            out.println("# virtiofsd for tag '" + shares.get(i).tag() + "'");
+            out.println(Sh.join(argvs.get(i)));
         }
         out.println("# qemu");
-        out.println(Shell.join(plan.qemuArgv(dir)));
+        out.println(Sh.join(plan.qemuArgv(dir)));
     }
 }

@@ -27,7 +27,7 @@ final class KbootProcess {
     final Path stdout;
     final Path stderr;
 
-    private KbootProcess(Process process, Path runtime, Path stdout, Path stderr) {
+    KbootProcess(Process process, Path runtime, Path stdout, Path stderr) {
         this.process = process;
         this.runtime = runtime;
         this.stdout = stdout;
@@ -63,11 +63,12 @@ final class KbootProcess {
         return Files.readString(stderr, StandardCharsets.UTF_8);
     }
 
-    /** @return processes whose command line mentions this run's runtime directory (QEMU, virtiofsd, the reaper) */
+    /** @return QEMU, virtiofsd and reaper processes whose command line mentions this run's runtime directory */
     List<String> leftoverProcesses() {
         String mark = runtime.toString();
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains(mark)).orElse(false))
+                .filter(p -> p.info().commandLine().map(c -> c.contains(mark)
+                        && (c.contains("qemu-system") || c.contains("virtiofsd") || c.contains("kboot-reaper"))).orElse(false))
                 .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
                 .toList();
     }

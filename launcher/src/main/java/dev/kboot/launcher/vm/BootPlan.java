@@ -60,6 +60,27 @@ public record BootPlan(
     public static final String SERIAL_SOCKET = "ttyS0.sock", HVC_SOCKET = "hvc0.sock", QMP_SOCKET = "qmp.sock",
             AGENT_SOCKET = "agent.sock", QEMU_LOG = "qemu.log", CONSOLE_LOG = "console.log";
 
+    /** The virtiofs tag of kboot's writable transfer share (copyTo/copyFrom), present with the agent. */
+    public static final String XFER_TAG = "kboot-xfer";
+
+    /** @return the host directory of the transfer share in {@code runDir} */
+    public static Path xferDir(Path runDir) {
+        return runDir.resolve("xfer");
+    }
+
+    /**
+     * @return the shares of a run in {@code runDir}: {@link #shares()}, plus the writable
+     *         transfer share (tag {@value #XFER_TAG}) when the agent is attached
+     */
+    public List<Share> sharesFor(Path runDir) {
+        if (!agent) {
+            return shares;
+        }
+        List<Share> all = new ArrayList<>(shares);
+        all.add(new Share(xferDir(runDir), XFER_TAG, false));
+        return all;
+    }
+
     /** @return the vhost-user socket of a share's virtiofsd in {@code runDir} */
     public static Path fsSocket(Path runDir, Share share) {
         return runDir.resolve("virtiofsd-" + share.tag() + ".sock");
@@ -70,10 +91,10 @@ public record BootPlan(
         return runDir.resolve("virtiofsd-" + share.tag() + ".log");
     }
 
-    /** @return one argv per share, in {@link #shares()} order, for a run in {@code runDir} */
+    /** @return one argv per share, in {@link #sharesFor(Path)} order, for a run in {@code runDir} */
     public List<List<String>> virtiofsdArgvs(Path runDir) {
         List<List<String>> out = new ArrayList<>();
-        for (Share s : shares) {
+        for (Share s : sharesFor(runDir)) {
             out.add(VirtiofsdCommand.render(virtiofsd, s, fsSocket(runDir, s), root, unshare));
         }
         return out;
@@ -81,7 +102,7 @@ public record BootPlan(
 
     /** @return the QEMU spec for a run in {@code runDir} */
     public QemuSpec qemuSpec(Path runDir) {
-        List<QemuSpec.Filesystem> fs = shares.stream().map(s -> new QemuSpec.Filesystem(s.tag(), fsSocket(runDir, s))).toList();
+        List<QemuSpec.Filesystem> fs = sharesFor(runDir).stream().map(s -> new QemuSpec.Filesystem(s.tag(), fsSocket(runDir, s))).toList();
         return new QemuSpec(qemu.path(), machine, accel.accel(), cpus, memoryBytes, bootKernel, initrd, cmdline,
                 runDir.resolve(SERIAL_SOCKET), runDir.resolve(HVC_SOCKET), runDir.resolve(QMP_SOCKET),
                 agent ? Optional.of(runDir.resolve(AGENT_SOCKET)) : Optional.empty(), fs, qemuArgs);

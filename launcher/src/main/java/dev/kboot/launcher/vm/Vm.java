@@ -138,11 +138,15 @@ public final class Vm implements AutoCloseable {
         ServerSocketChannel qmpServer = listen(dir.resolve(BootPlan.QMP_SOCKET));
         ServerSocketChannel agentServer = plan.agent() ? listen(dir.resolve(BootPlan.AGENT_SOCKET)) : null;
 
+        if (plan.agent()) {
+            java.nio.file.Files.createDirectories(BootPlan.xferDir(dir));
+        }
+        List<Share> shares = plan.sharesFor(dir);
         List<List<String>> argvs = plan.virtiofsdArgvs(dir);
         List<Path> sockets = new ArrayList<>();
         List<CompletableFuture<ManagedProcess>> starting = new ArrayList<>();
-        for (int i = 0; i < plan.shares().size(); i++) {
-            Share s = plan.shares().get(i);
+        for (int i = 0; i < shares.size(); i++) {
+            Share s = shares.get(i);
             List<String> argv = argvs.get(i);
             // Spawned concurrently: each spawn (posix_spawn + exec) costs milliseconds.
             starting.add(CompletableFuture.supplyAsync(() -> startProcess("virtiofsd-" + s.tag(), argv, BootPlan.fsLog(dir, s))));

@@ -1,0 +1,334 @@
+package dev.kboot.launcher.guest;
+
+import dev.kboot.launcher.ExitCode;
+import dev.kboot.launcher.KbootException;
+import dev.kboot.launcher.console.ConsoleLine;
+import dev.kboot.launcher.process.Deadline;
+import dev.kboot.launcher.process.Poller;
+import dev.kboot.launcher.vm.BootPlan;
+import dev.kboot.launcher.vm.Vm;
+import dev.kboot.launcher.vm.VmEnd;
+import dev.kboot.launcher.vm.VmOptions;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+
+/**
+ * A booted guest with its agent: the API the harness and embedding users drive (after the NixOS
+ * test driver's machine API: small verbs over one framed {@link #exec}).
+ *
+ * <pre>{@code
+ * BootPlan plan = Planner.plan(BootRequest.of(result).withAgent(true), false);
+ * try (Guest g = Guest.boot(plan, VmOptions.quiet(), Duration.ofMinutes(5))) {
+ *     ExecResult r = g.exec("uname -r", Duration.ofSeconds(30));
+ *     g.succeed("modprobe test_bpf");
+ *     g.shutdown();
+ * }
+ * }</pre>
+ *
+ * <p>Three distinct stops: {@link #shutdown()} powers the guest off through the agent and waits;
+ * a crash ends it by itself (see {@link #vm()}); {@link #close()} releases everything at once.
+ */
+public final class Guest implements AutoCloseable {
+    /** Where the guest mounts kboot's transfer share. */
+    public static final String XFER_MOUNT = "/run/kboot/xfer";
+    private static final Duration GRACE = Duration.ofSeconds(10);
+
+    private final Vm vm;
+    private final AgentChannel agent;
+    private final String hello;
+    private boolean xferMounted;
+
+    private Guest(Vm vm, AgentChannel agent, String hello) {
+        this.vm = vm;
+        this.agent = agent;
+        this.hello = hello;
+    }
+
+    /**
+     * Boots {@code plan} (made with the agent port) and waits for the guest agent's hello.
+     *
+     * @param plan      what to boot; {@link BootPlan#agent()} must be true
+     * @param options   where output goes
+     * @param agentWait how long the boot may take until the agent answers
+     * @return the guest, ready for commands
+     * @throws GuestException exit 69 when the agent never answers (no agent in the closure) or
+     *                        the guest stops first, 255 when it crashed; each with the console tail
+     */
+    public static Guest boot(BootPlan plan, VmOptions options, Duration agentWait) {
+        if (!plan.agent()) {
+            throw new IllegalArgumentException("the plan has no agent port: plan with BootRequest.withAgent(true)");
+        }
+        Vm vm = Vm.boot(plan, options);
+        try {
+            Deadline deadline = Deadline.in(agentWait);
+            SocketChannel ch = vm.agentConnection().get(30, TimeUnit.SECONDS);
+            AgentChannel agent = new AgentChannel(ch, options.notices());
+            while (true) {
+                try {
+                    String hello = agent.hello().get(50, TimeUnit.MILLISECONDS);
+                    options.timings().mark("agent ready");
+                    return new Guest(vm, agent, hello);
+                } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                    // ExecutionException: the agent's port closed, the guest is stopping
+                    if (e instanceof java.util.concurrent.ExecutionException || vm.shutdownEvent().isPresent() || !vm.isRunning()) {
+                        VmEnd end = vm.awaitEnd(Deadline.in(Duration.ofSeconds(5)));
+                        if (end.kind() == VmEnd.Kind.PANIC) {
+                            throw new GuestException(ExitCode.GUEST_CRASH, "the guest crashed before its agent answered: " + end.message(), end.detail().orElse(null));
+                        }
+                        throw new GuestException(ExitCode.UNAVAILABLE, "the guest stopped before the kboot agent answered (" + end.message()
+                                + "): does the closure start kboot-agent on the org.kboot.agent port? (the sample does; on NixOS import nix/modules/kboot-agent.nix)",
+                                "last console lines:\n" + vm.consoleTail(30));
+                    }
+                    if (deadline.expired()) {
+                        throw new GuestException(ExitCode.UNAVAILABLE, "the kboot agent did not answer within " + agentWait.toSeconds()
+                                + " s: does the closure start kboot-agent on the org.kboot.agent port?", "last console lines:\n" + vm.consoleTail(30));
+                    }
+                }
+            }
+        } catch (KbootException e) {
+            vm.keepLogs();
+            vm.close();
+            throw e;
+        } catch (InterruptedException e) {
+            vm.close();
+            Thread.currentThread().interrupt();
+            throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
+        } catch (Exception e) {
+            vm.keepLogs();
+            vm.close();
+            throw KbootException.internal("cannot reach the guest agent: " + e, e);
+        }
+    }
+
+    /** @return the agent's hello line, e.g. "kboot-agent 1 6.1.0-56-amd64" */
+    public String hello() {
+        return hello;
+    }
+
+    /** @return the running machine (consoles, crashes, timings, how it ended) */
+    public Vm vm() {
+        return vm;
+    }
+
+    /**
+     * Runs {@code command} with /bin/sh -c and collects its output.
+     *
+     * @param command a shell command line
+     * @param timeout after this the guest kills the command's process group: the result says TIMED_OUT
+     * @return what it did
+     * @throws GuestException when the guest went away or the agent stopped answering
+     */
+    public ExecResult exec(String command, Duration timeout) {
+        return exec(command, timeout, null);
+    }
+
+    /**
+     * Runs {@code command}, streaming its output to {@code listener} as it arrives.
+     *
+     * @param listener receives stdout and stderr separately, in order; null to collect them
+     * @see #exec(String, Duration)
+     */
+    public ExecResult exec(String command, Duration timeout, OutputListener listener) {
+        return await(start(command, timeout, false, listener));
+    }
+
+    /**
+     * Starts a command and returns at once (for stdin, signals, or several at a time).
+     *
+     * @param stdin whether stdin is fed through {@link Execution#write} (else /dev/null)
+     */
+    public Execution start(String command, Duration timeout, boolean stdin, OutputListener listener) {
+        try {
+            return agent.start(command, timeout, stdin, false, 0, 0, listener);
+        } catch (IOException e) {
+            throw gone("cannot start `" + command + "`", e);
+        }
+    }
+
+    /**
+     * Starts a command on a pseudo-terminal (an interactive shell).
+     *
+     * @param rows terminal rows
+     * @param cols terminal columns
+     */
+    public Execution startTerminal(String command, int rows, int cols, OutputListener listener) {
+        try {
+            return agent.start(command, null, true, true, rows, cols, listener);
+        } catch (IOException e) {
+            throw gone("cannot start `" + command + "`", e);
+        }
+    }
+
+    /**
+     * Waits for a started command. A command with a timeout gets that long plus a grace; one
+     * whose agent does not answer by then is killed and reported as an agent failure.
+     */
+    public ExecResult await(Execution e) {
+        Duration limit = e.timeout().map(t -> t.plus(GRACE)).orElse(Duration.ofDays(365));
+        try {
+            Optional<ExecResult> r = e.await(limit);
+            if (r.isPresent()) {
+                return r.get();
+            }
+            e.kill(9);
+            r = e.await(GRACE);
+            if (r.isPresent()) {
+                return r.get();
+            }
+            throw new GuestException(ExitCode.UNAVAILABLE, "the kboot agent stopped answering (`" + e.command() + "` was due after "
+                    + e.timeout().map(Duration::toSeconds).orElse(0L) + " s)", "last console lines:\n" + vm.consoleTail(30));
+        } catch (IOException ex) {
+            throw gone("`" + e.command() + "`", ex);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
+        }
+    }
+
+    private GuestException gone(String what, IOException cause) {
+        try {
+            vm.awaitEnd(Deadline.in(Duration.ofSeconds(5)));
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        var panic = vm.crashes().panic();
+        if (panic.isPresent()) {
+            return new GuestException(ExitCode.GUEST_CRASH, "the guest crashed during " + what + ": " + panic.get().line().text().trim(), panic.get().text());
+        }
+        return new GuestException(ExitCode.GUEST_CRASH, "the guest went away during " + what + " (" + cause.getMessage() + ")",
+                "last console lines:\n" + vm.consoleTail(30));
+    }
+
+    /**
+     * Runs {@code command} and asserts it exits 0.
+     *
+     * @return the result
+     * @throws CommandFailedException (a test outcome) when it does not
+     */
+    public ExecResult succeed(String command, Duration timeout) {
+        ExecResult r = exec(command, timeout);
+        if (!r.succeeded()) {
+            throw new CommandFailedException("`" + command + "` " + r.describe() + (r.stderr().length > 0 ? ": " + r.err().strip() : ""), r);
+        }
+        return r;
+    }
+
+    /**
+     * Runs {@code command} every second until it exits 0 (each try limited to the time left, at
+     * least 1 s).
+     *
+     * @return the successful result
+     * @throws CommandFailedException with the last try's result when {@code timeout} passes first
+     */
+    public ExecResult waitUntilSucceeds(String command, Duration timeout) throws InterruptedException {
+        Deadline deadline = Deadline.in(timeout);
+        ExecResult[] last = new ExecResult[1];
+        Poller.Outcome<ExecResult> o = Poller.every(Duration.ofSeconds(1)).poll(deadline, () -> {
+            // each try gets the time left, but at least a second, so the last try means something
+            Duration left = deadline.remaining();
+            ExecResult r = exec(command, left.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : left);
+            last[0] = r;
+            return r.succeeded() ? Optional.of(r) : Optional.empty();
+        }, Optional::empty);
+        if (o instanceof Poller.Outcome.Ready<ExecResult> ready) {
+            return ready.value();
+        }
+        throw new CommandFailedException("`" + command + "` did not succeed within " + timeout.toSeconds() + " s; last try "
+                + (last[0] == null ? "never ran" : last[0].describe()), last[0]);
+    }
+
+    /**
+     * Waits for a console line matching {@code regex} (searched anywhere in the line).
+     *
+     * @return the line
+     * @throws CommandFailedException when none came within {@code timeout}
+     */
+    public ConsoleLine waitForConsole(Pattern regex, Duration timeout) throws InterruptedException {
+        return vm.console().waitFor(regex, timeout.toMillis())
+                .orElseThrow(() -> new CommandFailedException("no console line matched /" + regex + "/ within " + timeout.toSeconds() + " s", null));
+    }
+
+    /**
+     * Copies a host file into the guest through kboot's writable transfer share.
+     *
+     * @param host      the host file
+     * @param guestPath where it goes in the guest (parent directories are created)
+     */
+    public void copyTo(Path host, String guestPath) throws IOException {
+        mountXfer();
+        String name = UUID.randomUUID().toString();
+        Path staged = xferDir().resolve(name);
+        Files.copy(host, staged, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            succeed("mkdir -p \"$(dirname " + Sh.quote(guestPath) + ")\" && cp " + XFER_MOUNT + "/" + name + " " + Sh.quote(guestPath), Duration.ofMinutes(10));
+        } finally {
+            Files.deleteIfExists(staged);
+        }
+    }
+
+    /**
+     * Copies a guest file to the host through kboot's writable transfer share.
+     *
+     * @param guestPath the file in the guest
+     * @param host      where it goes on the host (replaced)
+     */
+    public void copyFrom(String guestPath, Path host) throws IOException {
+        mountXfer();
+        String name = UUID.randomUUID().toString();
+        succeed("cp " + Sh.quote(guestPath) + " " + XFER_MOUNT + "/" + name, Duration.ofMinutes(10));
+        Path staged = xferDir().resolve(name);
+        try {
+            Files.move(staged, host, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(staged);
+        }
+    }
+
+    private Path xferDir() {
+        return BootPlan.xferDir(vm.runDirectory());
+    }
+
+    private void mountXfer() {
+        if (!xferMounted) {
+            succeed("mkdir -p " + XFER_MOUNT + " && { grep -q ' " + XFER_MOUNT + " ' /proc/mounts || mount -t virtiofs " + BootPlan.XFER_TAG + " " + XFER_MOUNT + "; }",
+                    Duration.ofMinutes(1));
+            xferMounted = true;
+        }
+    }
+
+    /**
+     * Powers the guest off through its agent (sync, then power off) and waits for QEMU to end.
+     *
+     * @return how the guest ended (POWERED_OFF normally)
+     */
+    public VmEnd shutdown() throws InterruptedException {
+        try {
+            agent.powerOff();
+        } catch (IOException e) {
+            // the agent is gone; the guest may be too
+        }
+        VmEnd end = vm.awaitEnd(Deadline.in(Duration.ofSeconds(60)));
+        vm.close();
+        return end;
+    }
+
+    /** Releases the guest at once: QEMU and its daemons are stopped (the guest is not asked). */
+    @Override
+    public void close() {
+        try {
+            agent.close();
+        } catch (IOException e) {
+            // keep going
+        }
+        vm.close();
+    }
+}
