@@ -1,0 +1,56 @@
+package dev.kboot.harness.report;
+
+import dev.kboot.harness.baseline.Comparison;
+import dev.kboot.harness.model.RunResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A results directory: results.json, junit.xml and summary.txt, each replaced atomically (temp file,
+ * fsync, rename) on every {@link #write}, so the runner can write after each test finishes and a
+ * killed run leaves three valid files describing the tests done so far (with {@code finished: false}).
+ */
+public final class ResultsDirectory {
+    /** The machine-readable results, schema {@link ResultsJson#SCHEMA}. */
+    public static final String RESULTS_JSON = "results.json";
+    /** The JUnit XML report. */
+    public static final String JUNIT_XML = "junit.xml";
+    /** The short text summary. */
+    public static final String SUMMARY_TXT = "summary.txt";
+    private final Path dir;
+
+    /**
+     * @param dir the directory; created with its parents if missing
+     * @throws UncheckedIOException if it cannot be created
+     */
+    public ResultsDirectory(Path dir) {
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create results directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the directory */
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * Writes (replaces) all three files. Call it after each test finishes and once at the end.
+     *
+     * @param run        the run so far
+     * @param comparison the run against its baseline, or null
+     * @param baseline   where the baseline came from, or null
+     * @throws UncheckedIOException if a file cannot be written (the previous version is then intact)
+     */
+    public void write(RunResult run, Comparison comparison, String baseline) {
+        AtomicFiles.write(dir.resolve(RESULTS_JSON), ResultsJson.write(run, comparison, baseline).getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dir.resolve(JUNIT_XML), JunitXml.write(run));
+        AtomicFiles.write(dir.resolve(SUMMARY_TXT), SummaryText.render(run, comparison).getBytes(StandardCharsets.UTF_8));
+    }
+}

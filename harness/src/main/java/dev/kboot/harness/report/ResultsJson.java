@@ -1,0 +1,316 @@
+package dev.kboot.harness.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kboot.harness.baseline.Comparison;
+import dev.kboot.harness.baseline.Verdict;
+import dev.kboot.harness.model.Incident;
+import dev.kboot.harness.model.RunInfo;
+import dev.kboot.harness.model.RunResult;
+import dev.kboot.harness.model.Status;
+import dev.kboot.harness.model.TestId;
+import dev.kboot.harness.model.TestResult;
+import dev.kboot.launcher.KbootException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * kboot's results.json, schema {@value #SCHEMA} (documented in {@code docs/results-schema.md}):
+ * writing a {@link RunResult} and reading one back. Computed fields ({@code complete},
+ * {@code counts}, {@code verdict}) are written for other readers and ignored when reading.
+ */
+public final class ResultsJson {
+    /** The schema key's value; a reader accepts any {@code kboot-results/1.x}. */
+    public static final String SCHEMA = "kboot-results/1";
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ResultsJson() {
+    }
+
+    /**
+     * @param run        the run
+     * @param comparison the run against its baseline, or null
+     * @param baseline   where the baseline came from (for the record), or null
+     * @return the results.json text, UTF-8, pretty-printed, ending with a newline
+     */
+    public static String write(RunResult run, Comparison comparison, String baseline) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("schema", SCHEMA);
+        RunInfo i = run.info();
+        ObjectNode r = root.putObject("run");
+        r.put("kbootVersion", i.kbootVersion());
+        r.put("kernelRelease", i.kernelRelease());
+        r.put("kernelCmdline", i.kernelCmdline());
+        r.put("bootspecLabel", i.bootspecLabel());
+        r.put("bootspecToplevel", i.bootspecToplevel());
+        r.put("qemuVersion", i.qemuVersion());
+        r.put("accelerator", i.accelerator());
+        ObjectNode phases = r.putObject("phaseTimingsMs");
+        i.phaseTimingsMs().forEach(phases::put);
+        r.put("startTime", i.startTime() == null ? null : i.startTime().toString());
+        r.put("endTime", i.endTime() == null ? null : i.endTime().toString());
+        r.put("finished", run.finished());
+        ArrayNode suites = r.putArray("suites");
+        run.suites().forEach(suites::add);
+        root.put("complete", run.complete());
+        ArrayNode inc = root.putArray("incomplete");
+        run.incomplete().forEach(inc::add);
+        ArrayNode reasons = root.putArray("incompleteReasons");
+        run.incompleteReasons().forEach(reasons::add);
+        ArrayNode problems = root.putArray("problems");
+        run.problems().forEach(problems::add);
+        ObjectNode counts = root.putObject("counts");
+        run.counts().forEach((s, n) -> counts.put(s.key(), n));
+        Verdict v = Verdict.of(run, comparison);
+        ObjectNode verdict = root.putObject("verdict");
+        verdict.put("exitCode", v.exitCode().code());
+        verdict.put("headline", v.headline());
+        ArrayNode ri = root.putArray("incidents");
+        run.incidents().forEach(x -> ri.add(incident(x)));
+        ArrayNode tests = root.putArray("tests");
+        for (TestResult t : run.tests()) {
+            ObjectNode o = tests.addObject();
+            o.put("id", t.id().toString());
+            ArrayNode segs = o.putArray("path");
+            t.id().segments().forEach(segs::add);
+            o.put("status", t.status().key());
+            o.put("rawStatus", t.rawStatus());
+            o.put("reason", t.reason());
+            if (t.durationMs() == null) {
+                o.putNull("durationMs");
+            } else {
+                o.put("durationMs", t.durationMs());
+            }
+            o.put("unstable", t.unstable());
+            ArrayNode arts = o.putArray("artifacts");
+            t.artifacts().forEach(arts::add);
+            ArrayNode ti = o.putArray("incidents");
+            t.incidents().forEach(x -> ti.add(incident(x)));
+            o.put("excerpt", t.excerpt());
+        }
+        if (comparison != null) {
+            ObjectNode c = root.putObject("comparison");
+            c.put("baseline", baseline);
+            ObjectNode cc = c.putObject("counts");
+            comparison.counts().forEach((k, n) -> cc.put(k.key(), n));
+            ArrayNode ct = c.putArray("tests");
+            for (Comparison.Entry e : comparison.tests()) {
+                ObjectNode o = ct.addObject();
+                o.put("id", e.id().toString());
+                o.put("base", e.base() == null ? null : e.base().key());
+                o.put("head", e.head() == null ? null : e.head().key());
+                o.put("change", e.change().key());
+            }
+        }
+        try {
+            return MAPPER.writeValueAsString(root) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render results.json", e);
+        }
+    }
+
+    private static ObjectNode incident(Incident i) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("signature", i.signature());
+        o.put("fatal", i.fatal());
+        o.put("line", i.line());
+        o.put("elapsedMs", i.elapsedMs());
+        o.put("excerpt", i.excerpt());
+        return o;
+    }
+
+    /**
+     * Reads a results.json, or the results.json in a results directory.
+     *
+     * @param path the file or the directory holding it
+     * @return the run
+     * @throws KbootException exit 66 if it is missing, 65 naming the field if it is malformed
+     */
+    public static RunResult read(Path path) {
+        Path file = Files.isDirectory(path) ? path.resolve(ResultsDirectory.RESULTS_JSON) : path;
+        if (!Files.isRegularFile(file)) {
+            throw KbootException.missing("results file", file);
+        }
+        try {
+            return parse(Files.readString(file, StandardCharsets.UTF_8), file);
+        } catch (IOException e) {
+            throw KbootException.missing("results file (unreadable: " + e.getMessage() + ")", file);
+        }
+    }
+
+    /**
+     * @param json the text of a results.json
+     * @param file its name, for messages
+     * @return the run
+     * @throws KbootException exit 65 naming file, field and what was expected if it is malformed
+     */
+    public static RunResult parse(String json, Path file) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw KbootException.badInput(file, null, "expected JSON, found a syntax error at line "
+                    + e.getLocation().getLineNr() + ": " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw KbootException.badInput(file, null, "expected a JSON object");
+        }
+        String schema = str(root, "schema", file, true);
+        if (!schema.equals(SCHEMA) && !schema.startsWith(SCHEMA + ".")) {
+            throw KbootException.badInput(file, "schema", "expected '" + SCHEMA + "', found '" + schema + "'");
+        }
+        JsonNode r = obj(root, "run", file);
+        Map<String, Long> phases = new LinkedHashMap<>();
+        JsonNode ph = r.get("phaseTimingsMs");
+        if (ph != null && !ph.isNull()) {
+            if (!ph.isObject()) {
+                throw KbootException.badInput(file, "run.phaseTimingsMs", "expected an object of phase name to ms");
+            }
+            Iterator<Map.Entry<String, JsonNode>> it = ph.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().canConvertToLong()) {
+                    throw KbootException.badInput(file, "run.phaseTimingsMs." + e.getKey(), "expected a number of ms");
+                }
+                phases.put(e.getKey(), e.getValue().asLong());
+            }
+        }
+        RunInfo info = new RunInfo(str(r, "kernelRelease", file, false), str(r, "kernelCmdline", file, false),
+                str(r, "bootspecLabel", file, false), str(r, "bootspecToplevel", file, false), str(r, "qemuVersion", file, false),
+                str(r, "accelerator", file, false), str(r, "kbootVersion", file, false), phases,
+                instant(r, "startTime", file), instant(r, "endTime", file));
+        boolean finished = r.path("finished").asBoolean(false);
+        List<String> suites = strings(r.get("suites"), "run.suites", file);
+        List<String> incomplete = strings(root.get("incomplete"), "incomplete", file);
+        List<String> problems = strings(root.get("problems"), "problems", file);
+        List<Incident> incidents = incidents(root.get("incidents"), "incidents", file);
+        JsonNode tests = root.get("tests");
+        if (tests == null || !tests.isArray()) {
+            throw KbootException.badInput(file, "tests", "expected an array of test results");
+        }
+        List<TestResult> out = new ArrayList<>();
+        for (int k = 0; k < tests.size(); k++) {
+            JsonNode t = tests.get(k);
+            String at = "tests[" + k + "]";
+            if (!t.isObject()) {
+                throw KbootException.badInput(file, at, "expected an object");
+            }
+            TestId id;
+            JsonNode path = t.get("path");
+            try {
+                if (path != null && path.isArray() && path.size() > 0) {
+                    id = new TestId(strings(path, at + ".path", file));
+                } else {
+                    id = TestId.parse(str(t, "id", file, true, at));
+                }
+            } catch (IllegalArgumentException e) {
+                throw KbootException.badInput(file, at + ".id", "expected suite/level/test, " + e.getMessage());
+            }
+            String s = str(t, "status", file, true, at);
+            Status status;
+            try {
+                status = Status.ofKey(s);
+            } catch (IllegalArgumentException e) {
+                throw KbootException.badInput(file, at + ".status", "expected one of pass, fail, timeout, crash, error, skip, xfail, xpass, expunged, miss, found '" + s + "'");
+            }
+            JsonNode d = t.get("durationMs");
+            Long ms = d == null || d.isNull() ? null : d.canConvertToLong() ? d.asLong() : null;
+            if (d != null && !d.isNull() && !d.canConvertToLong()) {
+                throw KbootException.badInput(file, at + ".durationMs", "expected a number of ms or null");
+            }
+            out.add(new TestResult(id, status, str(t, "rawStatus", file, false, at), str(t, "reason", file, false, at), ms,
+                    str(t, "excerpt", file, false, at), strings(t.get("artifacts"), at + ".artifacts", file),
+                    incidents(t.get("incidents"), at + ".incidents", file), t.path("unstable").asBoolean(false)));
+        }
+        return new RunResult(info, suites, out, incomplete, problems, incidents, finished);
+    }
+
+    private static JsonNode obj(JsonNode n, String f, Path file) {
+        JsonNode v = n.get(f);
+        if (v == null || !v.isObject()) {
+            throw KbootException.badInput(file, f, "expected an object");
+        }
+        return v;
+    }
+
+    private static String str(JsonNode n, String f, Path file, boolean required) {
+        return str(n, f, file, required, null);
+    }
+
+    private static String str(JsonNode n, String f, Path file, boolean required, String at) {
+        String where = at == null ? f : at + "." + f;
+        JsonNode v = n.get(f);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw KbootException.badInput(file, where, "expected a string, found nothing");
+            }
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw KbootException.badInput(file, where, "expected a string, found " + v.getNodeType().toString().toLowerCase());
+        }
+        return v.asText();
+    }
+
+    private static Instant instant(JsonNode n, String f, Path file) {
+        String s = str(n, f, file, false, "run");
+        if (s == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            throw KbootException.badInput(file, "run." + f, "expected an ISO-8601 instant (2026-01-31T12:00:00Z), found '" + s + "'");
+        }
+    }
+
+    private static List<String> strings(JsonNode n, String at, Path file) {
+        List<String> out = new ArrayList<>();
+        if (n == null || n.isNull()) {
+            return out;
+        }
+        if (!n.isArray()) {
+            throw KbootException.badInput(file, at, "expected an array of strings");
+        }
+        for (int k = 0; k < n.size(); k++) {
+            if (!n.get(k).isTextual()) {
+                throw KbootException.badInput(file, at + "[" + k + "]", "expected a string");
+            }
+            out.add(n.get(k).asText());
+        }
+        return out;
+    }
+
+    private static List<Incident> incidents(JsonNode n, String at, Path file) {
+        List<Incident> out = new ArrayList<>();
+        if (n == null || n.isNull()) {
+            return out;
+        }
+        if (!n.isArray()) {
+            throw KbootException.badInput(file, at, "expected an array of incidents");
+        }
+        for (int k = 0; k < n.size(); k++) {
+            JsonNode i = n.get(k);
+            String w = at + "[" + k + "]";
+            if (!i.isObject()) {
+                throw KbootException.badInput(file, w, "expected an object");
+            }
+            out.add(new Incident(str(i, "signature", file, true, w), i.path("fatal").asBoolean(false), str(i, "line", file, false, w),
+                    i.path("elapsedMs").asLong(0), str(i, "excerpt", file, false, w)));
+        }
+        return out;
+    }
+}
