@@ -29,6 +29,6 @@ public record Incident(String signature, boolean fatal, String line, long elapse
 
     /** @return one line for summaries: the signature and the console line that showed it */
     public String headline() {
-        return signature + ": " + line.strip();
+        return signature + ": " + line.replaceFirst("^<\\d>", "").replaceFirst("^\\[\\s*\\d+\\.\\d+\\](\\[\\s*[CT]\\d+\\])?", "").strip();
     }
 }

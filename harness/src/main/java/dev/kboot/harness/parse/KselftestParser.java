@@ -111,7 +111,7 @@ public final class KselftestParser {
                         .append(failed.size() > 10 ? " and " + (failed.size() - 10) + " more" : "");
             }
             if (!nested.problems().isEmpty()) {
-                why.append(why.length() == 0 ? "" : "; ").append(nested.problems().get(0));
+                why.append(why.length() == 0 ? "" : "; ").append(nested.problems().get(0).replaceFirst("\\s*\\(line \\d+\\)$", ""));
             }
             if (why.length() == 0) {
                 why.append(lastOwnLine(own));

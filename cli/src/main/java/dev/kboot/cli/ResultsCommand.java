@@ -1,0 +1,221 @@
+package dev.kboot.cli;
+
+import dev.kboot.harness.Importer;
+import dev.kboot.harness.baseline.Change;
+import dev.kboot.harness.baseline.Comparison;
+import dev.kboot.harness.baseline.Verdict;
+import dev.kboot.harness.model.RunResult;
+import dev.kboot.harness.model.Status;
+import dev.kboot.harness.model.TestResult;
+import dev.kboot.harness.report.ResultsJson;
+import dev.kboot.harness.report.SummaryText;
+import dev.kboot.launcher.ExitCode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kboot results show|compare|import}: read, compare and import test results. Thin: the
+ * harness ({@link ResultsJson}, {@link Comparison}, {@link Verdict}, {@link Importer}) does the work.
+ */
+@Command(name = "results", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Show, compare and import kernel test results (results.json, junit.xml, summary.txt).",
+        subcommands = {ResultsCommand.Show.class, ResultsCommand.Compare.class, ResultsCommand.Import.class})
+final class ResultsCommand implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(Main.PREFIX + "missing subcommand: show, compare or import");
+        err.println(Main.PREFIX + "see 'kboot results --help'");
+        return ExitCode.USAGE.code();
+    }
+
+    /** Runs a body, printing the stack trace of a failure first when --debug is on (Main's check sees one level only). */
+    static int guarded(CommonOptions common, PrintWriter err, Callable<Integer> body) throws Exception {
+        try {
+            return body.call();
+        } catch (Exception | Error e) {
+            if (common != null && common.debug) {
+                e.printStackTrace(err);
+                err.flush();
+            }
+            throw e;
+        }
+    }
+
+    /** Whether to colour: only on a terminal (a console and TERM not dumb), never with --no-color. */
+    static boolean colour(boolean noColor, boolean console, String term) {
+        return !noColor && console && term != null && !term.isBlank() && !term.equals("dumb");
+    }
+
+    private static String paint(boolean colour, Status s, String text) {
+        if (!colour) {
+            return text;
+        }
+        String code = switch (s) {
+            case PASS -> "32";
+            case FAIL, TIMEOUT, CRASH, ERROR -> "31";
+            case SKIP, EXPUNGED, XFAIL -> "33";
+            case XPASS -> "36";
+            case MISS -> "35";
+        };
+        return "\u001b[" + code + "m" + text + "\u001b[0m";
+    }
+
+    /** {@code kboot results show DIR}. */
+    @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Print a results directory (or results.json) as a table: status, test, time, reason; then the verdict.")
+    static final class Show implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        CommonOptions common;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "A results directory or its results.json.")
+        Path dir;
+
+        @Option(names = "--no-color", description = "Never colour the statuses (colour is used only on a terminal).")
+        boolean noColor;
+
+        @Option(names = "--failures", description = "List only tests that did not pass (failures, crashes, misses, skips).")
+        boolean failuresOnly;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            return guarded(common, spec.commandLine().getErr(), () -> {
+                RunResult run = ResultsJson.read(dir);
+                boolean c = colour(noColor, System.console() != null, System.getenv("TERM"));
+                int width = Math.max(4, run.tests().stream().mapToInt(t -> t.id().toString().length()).max().orElse(4));
+                out.println(String.format(Locale.ROOT, "%-8s  %-" + width + "s  %9s  %s", "STATUS", "TEST", "TIME", "REASON"));
+                for (TestResult t : run.tests()) {
+                    if (failuresOnly && t.status().passed()) {
+                        continue;
+                    }
+                    String status = String.format(Locale.ROOT, "%-8s", t.status().name());
+                    String time = t.durationMs() == null ? "-" : String.format(Locale.ROOT, "%.3fs", t.durationMs() / 1000.0);
+                    String reason = t.reason().replace('\n', ' ');
+                    if (reason.length() > 120) {
+                        reason = reason.substring(0, 117) + "...";
+                    }
+                    if (!t.incidents().isEmpty()) {
+                        reason = (reason.isEmpty() ? "" : reason + "; ") + t.incidents().get(0).headline();
+                    }
+                    out.println(paint(c, t.status(), status) + String.format(Locale.ROOT, "  %-" + width + "s  %9s  %s", t.id(), time, reason).stripTrailing());
+                }
+                out.print(SummaryText.render(run, null));
+                out.flush();
+                return ExitCode.OK.code();
+            });
+        }
+    }
+
+    /** {@code kboot results compare BASE HEAD}. */
+    @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Classify every test of HEAD against BASE: regression, fixed, persistent-failure, unstable, new, "
+                    + "missing, coverage-loss or unchanged.",
+                    "Exits like 'kboot test': 0 no regression, 1 regression, 2 HEAD is incomplete."})
+    static final class Compare implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        CommonOptions common;
+
+        @Parameters(index = "0", paramLabel = "BASE", description = "The baseline results directory or results.json.")
+        Path base;
+
+        @Parameters(index = "1", paramLabel = "HEAD", description = "The results directory or results.json to judge.")
+        Path head;
+
+        @Option(names = "--all", description = "List unchanged tests too.")
+        boolean all;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            return guarded(common, spec.commandLine().getErr(), () -> {
+                RunResult b = ResultsJson.read(base);
+                RunResult h = ResultsJson.read(head);
+                Comparison cmp = Comparison.of(b, h);
+                int width = Math.max(4, cmp.tests().stream().mapToInt(e -> e.id().toString().length()).max().orElse(4));
+                for (Comparison.Entry e : cmp.tests()) {
+                    if (!all && e.change() == Change.UNCHANGED) {
+                        continue;
+                    }
+                    out.println(String.format(Locale.ROOT, "%-18s  %-" + width + "s  %s -> %s", e.change().key(), e.id(),
+                            e.base() == null ? "(absent)" : e.base().key(), e.head() == null ? "(absent)" : e.head().key()));
+                }
+                List<String> parts = cmp.counts().entrySet().stream().filter(x -> x.getValue() > 0)
+                        .map(x -> x.getValue() + " " + x.getKey().key()).toList();
+                out.println(cmp.tests().size() + " tests: " + String.join(", ", parts));
+                Verdict v = Verdict.of(h, cmp);
+                out.println("verdict: " + v.headline() + " (exit " + v.exitCode().code() + ")");
+                out.flush();
+                return v.exitCode().code();
+            });
+        }
+    }
+
+    /** {@code kboot results import --suite SUITE PATH... --results DIR}. */
+    @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Judge output a suite produced elsewhere (a TAP stream, a console log or dmesg, an fstests or blktests "
+                    + "results directory, a kirk JSON report, a runltp log) with kboot's parsers, crash detection, expunges and "
+                    + "baseline, and write results.json, junit.xml and summary.txt.",
+                    "Exits like 'kboot test': 0 no regression (without --baseline: no failure), 1 regression or failure, 2 incomplete."})
+    static final class Import implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        CommonOptions common;
+
+        @Option(names = "--suite", required = true, paramLabel = "SUITE",
+                description = "kselftest, kunit, ktap, fstests, blktests or ltp.")
+        String suite;
+
+        @Option(names = "--profile", paramLabel = "P", description = "The suite profile the run used (matched by expunge entries).")
+        String profile;
+
+        @Parameters(paramLabel = "PATH", arity = "1..*", description = "Files or directories the suite produced.")
+        List<Path> inputs;
+
+        @Option(names = "--results", required = true, paramLabel = "DIR", description = "Where to write results.json, junit.xml and summary.txt.")
+        Path results;
+
+        @Option(names = "--expunges", paramLabel = "FILE", description = "Expunge YAML: known failures (xfail) and tests not run (skip).")
+        Path expunges;
+
+        @Option(names = "--baseline", paramLabel = "RESULTS_JSON", description = "A baseline results.json (or its directory) to classify regressions against.")
+        Path baseline;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            return guarded(common, err, () -> {
+                Importer.Outcome o = Importer.run(new Importer.Request(suite, profile, inputs, results, expunges, baseline,
+                        Main.version(), Instant.now()));
+                if (!common.quiet) {
+                    out.print(SummaryText.render(o.run(), o.comparison()));
+                }
+                out.flush();
+                err.println(Main.PREFIX + "results written to " + results);
+                return o.verdict().exitCode().code();
+            });
+        }
+    }
+}
