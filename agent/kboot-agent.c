@@ -11,7 +11,9 @@
  * command runs in its own session so a timeout kills its whole process group, timeouts are
  * enforced in the guest with poll(2), several commands can run at once, and a round trip costs
  * one fork/exec of /bin/sh. It is statically linked, so it runs on any guest (busybox or NixOS)
- * with no compiler there. See docs/architecture.md, "The guest agent".
+ * with no compiler there. A simple command (words only, no shell syntax) is exec'd directly,
+ * which is what the shell would do with it, minus the shell. See docs/architecture.md, "The
+ * guest agent".
  *
  * Protocol (all integers big-endian). Every message is a frame:
  *   u8 type, u32 id, u32 length, then `length` bytes of payload (at most 1 MiB).
@@ -162,6 +164,43 @@ static const char *shell(void)
 	return "/bin/sh";
 }
 
+/* A command that the shell would only split on spaces and run (no quoting, expansion,
+ * redirection, globbing or control operators, and not a shell keyword or special builtin) is
+ * run directly with execvp: the same result without the shell's own fork/exec, which under
+ * emulation is most of a round trip. Returns a NULL-terminated argv, or NULL for the shell. */
+static char **direct_argv(char *command)
+{
+	static const char *shell_words[] = { "!", "{", "}", "[[", ".", ":", "alias", "bg", "break", "builtin", "case", "cd",
+		"command", "continue", "declare", "do", "done", "elif", "else", "esac", "eval", "exec", "exit", "export", "fc",
+		"fg", "fi", "for", "function", "getopts", "hash", "if", "jobs", "let", "local", "read", "readonly", "return",
+		"select", "set", "shift", "source", "then", "time", "times", "trap", "type", "typeset", "ulimit", "umask",
+		"unalias", "unset", "until", "wait", "while", NULL };
+	static char *argv[64];
+	size_t n = strlen(command);
+	if (n == 0 || command[0] == ' ' || command[n - 1] == ' ')
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char ch = command[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr(" _./=:,+@%-", ch)))
+			return NULL;
+		if (ch == ' ' && command[i + 1] == ' ')
+			return NULL;
+	}
+	int argc = 0;
+	for (char *w = strtok(command, " "); w; w = strtok(NULL, " ")) {
+		if (argc == 63)
+			return NULL;
+		argv[argc++] = w;
+	}
+	argv[argc] = NULL;
+	if (strchr(argv[0], '='))
+		return NULL; /* an assignment */
+	for (int i = 0; shell_words[i]; i++)
+		if (strcmp(argv[0], shell_words[i]) == 0)
+			return NULL;
+	return argv;
+}
+
 static void start_cmd(uint32_t id, const unsigned char *p, uint32_t len)
 {
 	if (len < 9) {
@@ -214,6 +253,20 @@ static void start_cmd(uint32_t id, const unsigned char *p, uint32_t len)
 		}
 		signal(SIGPIPE, SIG_DFL);
 		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		char *copy = strdup(command);
+		char **direct = copy ? direct_argv(copy) : NULL;
+		if (direct) {
+			execvp(direct[0], direct);
+			if (errno == ENOENT) {
+				dprintf(2, "sh: %s: not found\n", direct[0]);
+				_exit(127);
+			}
+			if (errno == EACCES) {
+				dprintf(2, "sh: %s: Permission denied\n", direct[0]);
+				_exit(126);
+			}
+			/* anything else (ENOEXEC: a script without #!): let the shell decide */
+		}
 		execl(shell(), "sh", "-c", command, (char *)NULL);
 		dprintf(2, "kboot-agent: cannot run %s: %s\n", shell(), strerror(errno));
 		_exit(127);
@@ -373,9 +426,52 @@ static int read_port(void)
 	return 1;
 }
 
+/* Moves what a pipe holds to the port: the frame header, then the bytes spliced from the pipe
+ * without a copy through user space (virtio_console supports splice_write). Returns -1 when it
+ * cannot splice (a pty, an old kernel): the caller copies instead. */
+static int forward_spliced(struct cmd *c, int fd, char type)
+{
+	int avail = 0;
+	if (c->err < 0 || ioctl(fd, FIONREAD, &avail) < 0 || avail <= 0)
+		return -1;
+	if (avail > (int)MAX_FRAME)
+		avail = (int)MAX_FRAME;
+	unsigned char h[9];
+	h[0] = (unsigned char)type;
+	put32(h + 1, c->id);
+	put32(h + 5, (uint32_t)avail);
+	write_all(h, sizeof h);
+	int left = avail;
+	while (left > 0) {
+		ssize_t n = splice(fd, NULL, port, NULL, (size_t)left, SPLICE_F_MOVE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pf = { .fd = port, .events = POLLOUT };
+			poll(&pf, 1, 100);
+			continue;
+		}
+		if (n <= 0) {
+			/* the header promised `left` more bytes: keep the stream framed */
+			static const unsigned char zeros[4096];
+			while (left > 0) {
+				int z = left < (int)sizeof zeros ? left : (int)sizeof zeros;
+				write_all(zeros, (size_t)z);
+				left -= z;
+			}
+			logf_(c->id, "splice: %s; %d bytes of output lost", strerror(errno), avail);
+			return 1;
+		}
+		left -= (int)n;
+	}
+	return 1;
+}
+
 static int forward(struct cmd *c, int *fd, char type)
 {
 	static unsigned char buf[PIPE_SIZE];
+	if (forward_spliced(c, *fd, type) > 0)
+		return 1;
 	ssize_t n = read(*fd, buf, sizeof buf);
 	if (n > 0) {
 		send_frame(type, c->id, buf, (uint32_t)n);
