@@ -1,0 +1,171 @@
+package dev.kboot.harness.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kboot.harness.Captured;
+import dev.kboot.harness.baseline.Comparison;
+import dev.kboot.harness.crash.CrashAttribution;
+import dev.kboot.harness.model.RunInfo;
+import dev.kboot.harness.model.RunResult;
+import dev.kboot.harness.model.TestResult;
+import dev.kboot.harness.parse.KselftestParser;
+import dev.kboot.harness.parse.KunitParser;
+import dev.kboot.harness.parse.Lines;
+import dev.kboot.harness.parse.Located;
+import dev.kboot.launcher.ExitCode;
+import dev.kboot.launcher.KbootException;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/** results.json, junit.xml, summary.txt and their atomic, after-each-test writing. */
+class ReportTest {
+    @TempDir
+    Path dir;
+
+    private static RunInfo info() {
+        Map<String, Long> phases = new LinkedHashMap<>();
+        phases.put("boot planned", 12L);
+        phases.put("guest ready", 1830L);
+        return new RunInfo("6.1.0-56-amd64", "console=ttyS0 panic=-1", "NixOS 24.05", "/nix/store/aaaa-nixos-system", "QEMU emulator version 7.2.19",
+                "tcg", "0.1.0", phases, Instant.parse("2026-11-22T03:48:49Z"), null);
+    }
+
+    private static RunResult crashedKunit() {
+        String log = Captured.text("kunit/test_kernel_panic_interrupt.log");
+        List<Located> l = KunitParser.parseLocated(log);
+        CrashAttribution.Outcome o = CrashAttribution.attribute(Located.results(l), CrashAttribution.windows(l),
+                CrashAttribution.watchLines(Lines.split(log)));
+        return new RunResult(info(), List.of("kunit"), o.tests(), o.incomplete(), List.of(), o.unattributed(), false)
+                .finish(Instant.parse("2026-11-22T03:50:00Z"));
+    }
+
+    @Test
+    void resultsJsonRoundTrips() {
+        RunResult run = crashedKunit();
+        String json = ResultsJson.write(run, null, null);
+        assertTrue(json.startsWith("{\n  \"schema\" : \"kboot-results/1\""), json.substring(0, 60));
+        assertEquals(run, ResultsJson.parse(json, Path.of("results.json")));
+        assertTrue(json.contains("\"exitCode\" : 2"), "the verdict is written for other readers");
+        RunResult multi = new RunResult(info(), List.of("kselftest"), KselftestParser.parse(Captured.text("kselftest/multi.tap")),
+                List.of(), List.of("p"), List.of(), true);
+        assertEquals(multi, ResultsJson.parse(ResultsJson.write(multi, Comparison.of(multi, multi), "base/results.json"), Path.of("r.json")));
+    }
+
+    private static void malformed(String json, String message) {
+        KbootException e = assertThrows(KbootException.class, () -> ResultsJson.parse(json, Path.of("r/results.json")));
+        assertEquals(ExitCode.DATA, e.exitCode());
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void malformedResultsNameTheField() {
+        String good = ResultsJson.write(crashedKunit(), null, null);
+        malformed(good.replaceFirst("\"status\" : \"pass\"", "\"status\" : \"passed\""),
+                "r/results.json: key 'tests[0].status': expected one of pass, fail, timeout, crash, error, skip, xfail, xpass, expunged, miss, found 'passed'");
+        malformed(good.replace("kboot-results/1", "kboot-results/2"), "r/results.json: key 'schema': expected 'kboot-results/1', found 'kboot-results/2'");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{},\"tests\":{}}", "r/results.json: key 'tests': expected an array of test results");
+        malformed(good.replace("2026-11-22T03:48:49Z", "yesterday"),
+                "r/results.json: key 'run.startTime': expected an ISO-8601 instant (2026-01-31T12:00:00Z), found 'yesterday'");
+        assertEquals(ExitCode.NO_INPUT, assertThrows(KbootException.class, () -> ResultsJson.read(dir.resolve("nothing"))).exitCode());
+    }
+
+    @Test
+    void junitXmlIsWhatJenkinsReads() throws Exception {
+        RunResult run = crashedKunit();
+        Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(JunitXml.write(run)));
+        Element root = d.getDocumentElement();
+        assertEquals("testsuites", root.getTagName());
+        assertEquals("10", root.getAttribute("tests"));
+        assertEquals("2", root.getAttribute("errors"), "CRASH and MISS are errors");
+        assertEquals("0", root.getAttribute("failures"));
+        NodeList cases = d.getElementsByTagName("testcase");
+        assertEquals(10, cases.getLength());
+        Element crash = (Element) cases.item(8);
+        assertEquals("kunit.string-stream-test", crash.getAttribute("classname"));
+        assertEquals("#2", crash.getAttribute("name"));
+        Element error = (Element) crash.getElementsByTagName("error").item(0);
+        assertEquals("CRASH", error.getAttribute("type"));
+        assertTrue(error.getAttribute("message").startsWith("CRASH: PANIC: Kernel panic - not syncing"));
+        assertTrue(crash.getElementsByTagName("system-out").item(0).getTextContent().contains("Kernel panic - not syncing"));
+        assertEquals("6.1.0-56-amd64", ((Element) d.getElementsByTagName("property").item(0)).getAttribute("value"));
+
+        RunResult multi = new RunResult(info(), List.of("kselftest"), KselftestParser.parse(Captured.text("kselftest/multi.tap")),
+                List.of(), List.of(), List.of(), true);
+        Document m = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(JunitXml.write(multi)));
+        assertEquals("2", m.getDocumentElement().getAttribute("failures"));
+        Element failure = (Element) m.getElementsByTagName("failure").item(0);
+        assertEquals("FAIL: exit status 1; Bail out! Failed to enter Suspend state", failure.getAttribute("message"));
+        assertEquals("not ok 1 selftests: breakpoints: step_after_suspend_test # exit=1", failure.getTextContent());
+    }
+
+    @Test
+    void controlCharactersFromTheConsoleNeverBreakTheXml() throws Exception {
+        // futex.tap holds the terminal escapes its test printed (ESC [ 3 7 m)
+        String futex = Captured.text("kselftest/futex.tap");
+        assertTrue(futex.indexOf('\u001b') >= 0);
+        RunResult run = new RunResult(info(), List.of("kselftest"), KselftestParser.parse(futex).stream()
+                .map(t -> t.withStatus(dev.kboot.harness.model.Status.FAIL)).toList(), List.of(), List.of(), List.of(), true);
+        Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(JunitXml.write(run)));
+        assertTrue(d.getElementsByTagName("system-out").item(0).getTextContent().contains("futex_requeue_pi"));
+    }
+
+    @Test
+    void aRecorderRewritesValidFilesAfterEachTest() throws Exception {
+        ResultsDirectory rd = new ResultsDirectory(dir.resolve("results"));
+        RunRecorder rec = new RunRecorder(rd, info(), List.of("kselftest"), null, null);
+        RunResult empty = ResultsJson.read(rd.dir());
+        assertFalse(empty.finished());
+        assertEquals(0, empty.tests().size());
+        List<TestResult> tests = KselftestParser.parse(Captured.text("kselftest/multi.tap"));
+        for (int i = 0; i < tests.size(); i++) {
+            rec.record(tests.get(i));
+            RunResult now = ResultsJson.read(rd.dir());
+            assertEquals(i + 1, now.tests().size());
+            assertFalse(now.finished());
+            assertTrue(Files.readString(rd.dir().resolve("summary.txt")).contains("INCOMPLETE: the run did not finish"));
+            DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(rd.dir().resolve("junit.xml").toFile());
+        }
+        RunResult done = rec.finish(Instant.parse("2026-11-22T04:00:00Z"));
+        assertTrue(ResultsJson.read(rd.dir()).finished());
+        assertEquals(ExitCode.FAILED, rec.verdict().exitCode());
+        assertEquals(done, ResultsJson.read(rd.dir().resolve("results.json")));
+        try (Stream<Path> s = Files.list(rd.dir())) {
+            assertEquals(List.of("junit.xml", "results.json", "summary.txt"), s.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temp files left behind");
+        }
+        String summary = Files.readString(rd.dir().resolve("summary.txt"));
+        assertTrue(summary.contains("Linux 6.1.0-56-amd64 (NixOS 24.05) on tcg"), summary);
+        assertTrue(summary.contains("14 tests: 12 pass, 2 fail"), summary);
+        assertTrue(summary.contains("verdict: FAILED: 2 failures in 14 tests (exit 1)"), summary);
+    }
+
+    @Test
+    void excerptsAreCappedAt16KibKeepingHeadAndTail() {
+        String log = Captured.text("kselftest/exec.tap").repeat(3);
+        assertTrue(log.getBytes(StandardCharsets.UTF_8).length > 3 * TestResult.EXCERPT_CAP / 2);
+        String capped = TestResult.cap(log);
+        assertTrue(capped.getBytes(StandardCharsets.UTF_8).length <= TestResult.EXCERPT_CAP, "" + capped.length());
+        assertTrue(capped.startsWith("TAP version 13\n1..11\n# selftests: exec: execveat"));
+        assertTrue(capped.endsWith(log.substring(log.length() - 200)));
+        assertTrue(capped.matches("(?s).*\\n\\[\\.\\.\\. kboot: \\d+ bytes cut \\.\\.\\.\\]\\n.*"));
+        assertEquals("\u00e9".repeat(10), TestResult.cap("\u00e9".repeat(10)));
+        String wide = TestResult.cap("\u00e9".repeat(20000));
+        assertFalse(wide.contains("\ufffd"), "no character is split");
+    }
+}
