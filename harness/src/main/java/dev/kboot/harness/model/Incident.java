@@ -27,8 +27,13 @@ public record Incident(String signature, boolean fatal, String line, long elapse
         return new Incident(i.signature().name(), i.signature().fatal(), i.line().text(), i.line().elapsedMs(), i.text());
     }
 
-    /** @return one line for summaries: the signature and the console line that showed it */
+    /**
+     * @return one line for summaries: the console line that showed it without its timestamp, after the
+     *         signature name unless the line starts with it ({@code PANIC: Kernel panic - not syncing: ...},
+     *         {@code WARNING: CPU: 1 PID: 459 at ...})
+     */
     public String headline() {
-        return signature + ": " + line.replaceFirst("^<\\d>", "").replaceFirst("^\\[\\s*\\d+\\.\\d+\\](\\[\\s*[CT]\\d+\\])?", "").strip();
+        String l = line.replaceFirst("^<\\d>", "").replaceFirst("^\\[\\s*\\d+\\.\\d+\\](\\[\\s*[CT]\\d+\\])?", "").strip();
+        return l.startsWith(signature + ":") ? l : signature + ": " + l;
     }
 }
