@@ -19,6 +19,7 @@ public final class RunRecorder {
     private final RunResult baseline;
     private final String baselineName;
     private RunResult run;
+    private final java.util.Map<String, List<dev.kboot.harness.model.TestId>> expected = new java.util.LinkedHashMap<>();
 
     /**
      * Writes the empty run at once (so even a run killed during boot leaves a results.json).
@@ -48,6 +49,63 @@ public final class RunRecorder {
         for (TestResult r : rs) {
             run = run.with(r);
         }
+        write();
+    }
+
+    /**
+     * Registers the tests a suite is expected to run, each as MISS ("not reached yet") until a result
+     * replaces it, so a run killed before reaching them reports them MISS. Rewrites the files.
+     *
+     * @param suite the suite ({@code kselftest})
+     * @param ids   its tests in run order (for kselftest: from {@code run_kselftest.sh -l})
+     */
+    public synchronized void expect(String suite, List<dev.kboot.harness.model.TestId> ids) {
+        expected.put(suite, List.copyOf(ids));
+        for (dev.kboot.harness.model.TestId id : ids) {
+            if (run.find(id).isEmpty()) {
+                run = run.with(TestResult.miss(id, "not reached: the run stopped before it"));
+            }
+        }
+        write();
+    }
+
+    /**
+     * Replaces one suite's results with a fresh parse of its output so far (the parsers are pure, so
+     * re-parsing the growing output after each result line is the simple way to keep the files
+     * current). Other suites' results keep their place. Tests registered with {@link #expect} and
+     * absent from {@code results} stay MISS; the parser's {@code #N} placeholders are then dropped.
+     *
+     * @param suite   the suite whose results these are
+     * @param results its results so far
+     */
+    public synchronized void replaceSuite(String suite, List<TestResult> results) {
+        List<dev.kboot.harness.model.TestId> exp = expected.getOrDefault(suite, List.of());
+        java.util.Map<dev.kboot.harness.model.TestId, TestResult> fresh = new java.util.LinkedHashMap<>();
+        for (TestResult r : results) {
+            boolean placeholder = r.status() == dev.kboot.harness.model.Status.MISS && r.id().name().startsWith("#");
+            if (!(placeholder && !exp.isEmpty())) {
+                fresh.put(r.id(), r);
+            }
+        }
+        List<TestResult> out = new java.util.ArrayList<>();
+        boolean placed = false;
+        for (TestResult t : run.tests()) {
+            if (!t.id().suite().equals(suite)) {
+                out.add(t);
+                continue;
+            }
+            if (!placed) {
+                out.addAll(fresh.values());
+                placed = true;
+            }
+            if (exp.contains(t.id()) && !fresh.containsKey(t.id())) {
+                out.add(t);
+            }
+        }
+        if (!placed) {
+            out.addAll(fresh.values());
+        }
+        run = run.withTests(out);
         write();
     }
 

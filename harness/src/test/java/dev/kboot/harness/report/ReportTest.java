@@ -156,6 +156,30 @@ class ReportTest {
     }
 
     @Test
+    void reparsingTheGrowingOutputKeepsTheFilesCurrent() {
+        ResultsDirectory rd = new ResultsDirectory(dir.resolve("live"));
+        RunRecorder rec = new RunRecorder(rd, info(), List.of("kselftest", "command"), null, null);
+        List<dev.kboot.harness.model.TestId> timers = Captured.text("kselftest/kselftest-list.txt").lines().filter(l -> l.startsWith("timers:"))
+                .map(l -> dev.kboot.harness.model.TestId.of("kselftest", "timers", l.substring(7))).toList();
+        rec.expect("kselftest", timers);
+        assertEquals(9, ResultsJson.read(rd.dir()).tests().stream().filter(t -> t.status() == dev.kboot.harness.model.Status.MISS).count());
+        String full = Captured.text("kselftest/timers.tap");
+        String partial = Captured.text("kselftest/timers-truncated.tap");
+        rec.replaceSuite("kselftest", KselftestParser.parse(partial));
+        rec.record(dev.kboot.harness.parse.CommandParser.judge("test_bpf", 0, "", 5L));
+        RunResult mid = ResultsJson.read(rd.dir());
+        assertEquals(10, mid.tests().size(), "9 timers tests (6 done, 3 MISS by name, no #N placeholders) and the command");
+        assertEquals("kselftest/timers/threadtest", mid.tests().get(7).id().toString());
+        assertEquals(dev.kboot.harness.model.Status.MISS, mid.tests().get(7).status());
+        rec.replaceSuite("kselftest", KselftestParser.parse(full));
+        RunResult done = rec.finish(Instant.parse("2026-11-22T04:00:00Z"));
+        assertEquals(10, done.tests().size());
+        assertEquals(9, done.counts().get(dev.kboot.harness.model.Status.PASS), "8 timers passes and the command");
+        assertEquals(1, done.counts().get(dev.kboot.harness.model.Status.SKIP), "rtcpie");
+        assertEquals(ExitCode.OK, rec.verdict().exitCode());
+    }
+
+    @Test
     void excerptsAreCappedAt16KibKeepingHeadAndTail() {
         String log = Captured.text("kselftest/exec.tap").repeat(3);
         assertTrue(log.getBytes(StandardCharsets.UTF_8).length > 3 * TestResult.EXCERPT_CAP / 2);
