@@ -108,13 +108,11 @@ public final class Importer {
         List<List<String>> kernelLogs = new ArrayList<>();
         List<Integer> kernelLogBases = new ArrayList<>();
         List<Path> artifactBases = new ArrayList<>();
-        List<Integer> artifactFrom = new ArrayList<>();
         String release = null;
         int base0 = 0;
         for (Path in : r.inputs()) {
             if (Files.isDirectory(in)) {
                 artifactBases.add(in);
-                artifactFrom.add(results.size());
                 List<TestResult> got = switch (suite) {
                     case FSTESTS -> FstestsParser.parse(in);
                     case BLKTESTS -> BlktestsParser.parse(in);
@@ -147,7 +145,6 @@ public final class Importer {
                 case FSTESTS -> {
                     if (text.stripLeading().startsWith("<")) {
                         artifactBases.add(in.toAbsolutePath().getParent());
-                        artifactFrom.add(results.size());
                         got = FstestsParser.parse(in);
                     }
                 }
@@ -207,7 +204,7 @@ public final class Importer {
         } catch (IOException e) {
             throw KbootException.unavailable("cannot create results directory " + r.resultsDir() + ": " + e.getMessage());
         }
-        results = copyArtifacts(results, artifactBases, artifactFrom, r.resultsDir(), suite.id());
+        results = copyArtifacts(results, artifactBases, r.resultsDir(), suite.id());
 
         RunInfo info = RunInfo.started(r.kbootVersion(), r.now()).withKernel(release, null);
         RunResult run = new RunResult(info, List.of(suiteName), results, attributed.incomplete(), unused, attributed.unattributed(), false)
@@ -245,7 +242,7 @@ public final class Importer {
     }
 
     /** Copies the suite's artifact files under {@code artifacts/SUITE/} of the results directory and points the results at the copies. */
-    private static List<TestResult> copyArtifacts(List<TestResult> results, List<Path> bases, List<Integer> from, Path resultsDir, String suite) {
+    private static List<TestResult> copyArtifacts(List<TestResult> results, List<Path> bases, Path resultsDir, String suite) {
         if (bases.isEmpty()) {
             return results;
         }

@@ -65,10 +65,14 @@ public final class SuiteExpunges {
             }
         }
         Set<TestId> have = results.stream().map(TestResult::id).collect(Collectors.toSet());
+        // fstests ids carry the section (fstests/SECTION/generic/475): expunged tests take the run's section
+        String section = suite.equals("fstests") ? results.stream().filter(r -> r.id().segments().size() >= 3)
+                .map(r -> r.id().segments().get(1)).findFirst().orElse(null) : null;
         for (TestId id : plainSkipIds()) {
             if (have.stream().noneMatch(h -> ExpungeEntry.matches(id.local(), h))) {
                 ExpungeEntry x = match(id).orElseThrow();
-                out.add(TestResult.of(id, Status.EXPUNGED, "", "expunged: " + x.because()));
+                TestId reported = section == null ? id : TestId.of(suite, section, id.local());
+                out.add(TestResult.of(reported, Status.EXPUNGED, "", "expunged: " + x.because()));
             }
         }
         return out;

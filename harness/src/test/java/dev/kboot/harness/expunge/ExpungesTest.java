@@ -134,6 +134,17 @@ class ExpungesTest {
         assertTrue("ksm01".matches(ltp.args().get(1)) && "oom02".matches(ltp.args().get(1)) && !"ksm01_1".matches(ltp.args().get(1)));
     }
 
+    @Test
+    void expungedFstestsTestsTakeTheRunsSection() {
+        List<TestResult> run = dev.kboot.harness.parse.FstestsParser.parse(Captured.path("fstests/result.xml"));
+        List<TestResult> r = Expunges.parse(YAML, FILE).forRun("fstests", null, null).apply(run);
+        TestResult g475 = r.get(r.size() - 1);
+        assertEquals("fstests/global/generic/475", g475.id().toString());
+        assertEquals(Status.EXPUNGED, g475.status());
+        assertEquals(Status.EXPUNGED, byId(r).get("fstests/global/btrfs/036").status(), "the glob btrfs/0[0-3]? matched it");
+        assertEquals(Status.PASS, byId(r).get("fstests/global/btrfs/140").status());
+    }
+
     private static void malformed(String yaml, String message) {
         KbootException e = assertThrows(KbootException.class, () -> Expunges.parse(yaml, FILE));
         assertEquals(ExitCode.DATA, e.exitCode());
