@@ -9,7 +9,7 @@ cd "$repo"
 # Debian packages: QEMU 7.2 (with the legacy C virtiofsd), busybox, the tools the sample
 # builder uses, a compiler for the static guest agent, Maven and a JDK.
 packages=(qemu-system-x86 qemu-utils busybox-static cpio kmod gcc libc6-dev make util-linux
-          maven openjdk-17-jdk-headless libvirt0 libvirt-daemon-system libvirt-clients)
+          maven openjdk-17-jdk-headless libvirt0 libvirt-daemon-system libvirt-clients nix-bin tmux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
