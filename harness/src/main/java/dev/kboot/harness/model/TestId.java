@@ -75,6 +75,7 @@ public record TestId(List<String> segments) implements Comparable<TestId> {
         return new TestId(s);
     }
 
+    /** Orders ids by their text form. */
     @Override
     public int compareTo(TestId o) {
         return toString().compareTo(o.toString());
