@@ -117,6 +117,20 @@ class ResultsCommandTest {
     }
 
     @Test
+    void aTestsDmesgArtifactIsScannedForIncidents() throws IOException {
+        Path results = dir.resolve("fstests-results");
+        Files.createDirectories(results.resolve("btrfs"));
+        Files.copy(captured.resolve("fstests/result.xml"), results.resolve("result.xml"));
+        // the captured WARNING stands in for what fstests kept as btrfs/036.dmesg
+        Files.copy(captured.resolve("console/btrfs-warning-5.12.0-rc3.log"), results.resolve("btrfs/036.dmesg"));
+        Cli r = Cli.run("results", "import", "--suite", "fstests", results.toString(), "--results", out("r"));
+        assertEquals(1, r.code(), r.out());
+        Cli show = Cli.run("results", "show", out("r"), "--failures");
+        assertTrue(show.out().lines().anyMatch(l -> l.contains("fstests/global/btrfs/036") && l.contains("WARNING: CPU: 1 PID: 459")), show.out());
+        assertTrue(Files.isRegularFile(dir.resolve("r/artifacts/fstests/btrfs/036.dmesg")));
+    }
+
+    @Test
     void expungesAndBaseline() throws IOException {
         Path yaml = dir.resolve("expunges.yaml");
         Files.writeString(yaml, """

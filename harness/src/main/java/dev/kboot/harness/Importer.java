@@ -204,6 +204,7 @@ public final class Importer {
         } catch (IOException e) {
             throw KbootException.unavailable("cannot create results directory " + r.resultsDir() + ": " + e.getMessage());
         }
+        results = attachDmesgIncidents(results, artifactBases);
         results = copyArtifacts(results, artifactBases, r.resultsDir(), suite.id());
 
         RunInfo info = RunInfo.started(r.kbootVersion(), r.now()).withKernel(release, null);
@@ -239,6 +240,37 @@ public final class Importer {
         }
         Matcher l = LTP_KERNEL.matcher(text);
         return l.find() ? l.group(1) : null;
+    }
+
+    /**
+     * fstests and blktests keep a test's kernel log as {@code TEST.dmesg} when they found something in it;
+     * its incidents (a WARNING, a BUG) are attached to the test, whose status the suite already set.
+     */
+    private static List<TestResult> attachDmesgIncidents(List<TestResult> results, List<Path> bases) {
+        List<TestResult> out = new ArrayList<>();
+        for (TestResult t : results) {
+            TestResult u = t;
+            for (String a : t.artifacts()) {
+                if (!a.endsWith(".dmesg")) {
+                    continue;
+                }
+                for (Path b : bases) {
+                    Path f = b.resolve(a);
+                    if (Files.isRegularFile(f)) {
+                        try {
+                            for (Incident i : CrashAttribution.watchLines(Lines.split(Lines.decode(Files.readAllBytes(f))))) {
+                                u = u.withIncident(i);
+                            }
+                        } catch (IOException e) {
+                            // the artifact is still listed
+                        }
+                        break;
+                    }
+                }
+            }
+            out.add(u);
+        }
+        return out;
     }
 
     /** Copies the suite's artifact files under {@code artifacts/SUITE/} of the results directory and points the results at the copies. */
