@@ -117,7 +117,7 @@ fi
 # --- kselftests, when sample/build-kselftests.sh has produced them ------------------------
 selftests=""
 if [ -f "$cache/kselftest/install/run_kselftest.sh" ]; then
-  build_selftests() { cp -a "$cache/kselftest/install" "$1/kselftest"; cp -a "$cache/kselftest/lib" "$1/lib"; }
+  build_selftests() { cp -a "$cache/kselftest/install" "$1/kselftest"; cp -a "$cache/kselftest/lib" "$1/lib"; cp -a "$cache/kselftest/bin" "$1/bin"; }
   selftests=$(add_path "kselftests-$release" build_selftests "$(cat "$cache/kselftest/stamp")")
 fi
 
@@ -180,6 +180,7 @@ mkdir -p /run /tmp /bin /usr/bin /etc
 mount -t tmpfs -o mode=0755 run /run
 mount -t tmpfs -o mode=1777 tmp /tmp
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts && mount -t tmpfs shm /dev/shm
+ln -sfn /proc/self/fd /dev/fd; ln -sfn /proc/self/fd/0 /dev/stdin; ln -sfn /proc/self/fd/1 /dev/stdout; ln -sfn /proc/self/fd/2 /dev/stderr
 [ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ln -sfn ${out_store} /run/current-system
 ln -sfn $bb/bin/sh /bin/sh
@@ -193,7 +194,9 @@ EOF
     cat >> "$out/init" <<EOF
 ln -sfn $selftests/lib /lib64
 ln -sfn $selftests/lib /lib/x86_64-linux-gnu
-[ -d $selftests/bin ] && export PATH=\$PATH:$selftests/bin
+export PATH=\$PATH:$selftests/bin
+# GNU timeout for run_kselftest.sh (busybox's lacks --foreground), a real /bin/true, kmod's modprobe
+mkdir -p /sbin && ln -sfn $selftests/bin/timeout /usr/bin/timeout && ln -sfn $selftests/bin/true /bin/true && ln -sfn $selftests/bin/modprobe /sbin/modprobe
 EOF
   fi
   cat >> "$out/init" <<EOF

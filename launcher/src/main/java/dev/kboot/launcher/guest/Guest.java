@@ -297,6 +297,18 @@ public final class Guest implements AutoCloseable {
         return BootPlan.xferDir(vm.runDirectory());
     }
 
+    /**
+     * Mounts kboot's writable transfer share in the guest (once) and returns its host side:
+     * what the guest writes under {@link #XFER_MOUNT} is on the host at once, and stays there
+     * when the guest crashes. It is removed with the run directory.
+     *
+     * @return the host directory the guest sees at {@link #XFER_MOUNT}
+     */
+    public Path sharedDirectory() {
+        mountXfer();
+        return xferDir();
+    }
+
     private void mountXfer() {
         if (!xferMounted) {
             succeed("mkdir -p " + XFER_MOUNT + " && { grep -q ' " + XFER_MOUNT + " ' /proc/mounts || mount -t virtiofs " + BootPlan.XFER_TAG + " " + XFER_MOUNT + "; }",

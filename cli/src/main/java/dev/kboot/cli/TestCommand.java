@@ -1,0 +1,93 @@
+package dev.kboot.cli;
+
+import dev.kboot.harness.run.TestRun;
+import dev.kboot.launcher.KbootException;
+import dev.kboot.launcher.Units;
+import dev.kboot.launcher.console.Console;
+import dev.kboot.launcher.process.Deadline;
+import dev.kboot.launcher.vm.BootPlan;
+import dev.kboot.launcher.vm.Planner;
+import dev.kboot.launcher.vm.Timings;
+import dev.kboot.launcher.vm.VmOptions;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kboot test RESULT --suite SUITE[:PROFILE]...}: run test suites in the guest and judge them. */
+@Command(name = "test", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Boot a closure, run test suites in it one test at a time, judge every test and exit with a verdict CI can gate on: "
+                + "0 no regression (without --baseline: no failure), 1 regression or failure, 2 incomplete (boot failure, crash, tests never reached, a suite that produced nothing).",
+                "results.json, junit.xml and summary.txt are written to --results after every test."})
+final class TestCommand implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    BootOptions boot;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--suite", paramLabel = "SUITE[:PROFILE]", required = true,
+            description = "A suite to run: kselftest, kunit, fstests, blktests, ltp or command; PROFILE names a profile of testsuites/SUITE.yaml or a YAML file. Repeatable.")
+    List<String> suites = new ArrayList<>();
+
+    @Option(names = "--results", paramLabel = "DIR", defaultValue = "kboot-results", description = "Where results go (default: ${DEFAULT-VALUE}).")
+    Path results;
+
+    @Option(names = "--expunges", paramLabel = "FILE", description = "Known failures (YAML): skip or xfail, with reasons and bug links.")
+    Path expunges;
+
+    @Option(names = "--baseline", paramLabel = "RESULTS_JSON", description = "Compare with an earlier run's results.json (or its directory): regressions decide the verdict.")
+    Path baseline;
+
+    @Option(names = "--rerun-failures", paramLabel = "N", defaultValue = "0", description = "Rerun a failing test up to N times; one that then passes is unstable.")
+    int rerunFailures;
+
+    @Option(names = "--test-timeout", paramLabel = "DURATION", defaultValue = "300s", description = "Per-test timeout where the profile sets none (default: ${DEFAULT-VALUE}).")
+    String testTimeout;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "The whole run's limit; tests not started by then are MISS.")
+    String timeout;
+
+    @Option(names = "--agent-timeout", paramLabel = "DURATION", defaultValue = "300s", description = "How long the boot may take until the guest agent answers (default: ${DEFAULT-VALUE}).")
+    String agentTimeout;
+
+    @Option(names = "--console-log", paramLabel = "FILE", description = "Write the timestamped console log here (default: console.log in --results).")
+    Path consoleLog;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (rerunFailures < 0) {
+            throw KbootException.usage("--rerun-failures " + rerunFailures + ": expected 0 or more");
+        }
+        Deadline deadline = timeout == null ? Deadline.never() : Deadline.in(Units.duration("--timeout", timeout));
+        Timings clock = new Timings();
+        BootPlan plan = Planner.plan(boot.toRequest(true), false);
+        RunCommand.announce(plan, err, common);
+        java.nio.file.Files.createDirectories(results);
+        VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null,
+                consoleLog != null ? consoleLog : results.resolve("console.log"), err::println, clock);
+        TestRun.Outcome o = TestRun.run(new TestRun.Request(plan, suites, results, expunges, baseline, rerunFailures,
+                Units.duration("--test-timeout", testTimeout), Units.duration("--agent-timeout", agentTimeout), deadline, opts,
+                Main.version(), common.quiet ? null : line -> {
+                    err.println(line);
+                    err.flush();
+                }));
+        err.println(Main.PREFIX + o.verdict().headline());
+        for (String d : o.verdict().details()) {
+            err.println("  " + d);
+        }
+        err.println(Main.PREFIX + "results in " + results.toAbsolutePath());
+        return o.verdict().exitCode().code();
+    }
+
+}

@@ -1,0 +1,318 @@
+package dev.kboot.harness.run;
+
+import dev.kboot.harness.expunge.Expunges;
+import dev.kboot.harness.expunge.SuiteExpunges;
+import dev.kboot.harness.model.Incident;
+import dev.kboot.harness.model.RunInfo;
+import dev.kboot.harness.model.RunResult;
+import dev.kboot.harness.model.Status;
+import dev.kboot.harness.model.TestId;
+import dev.kboot.harness.model.TestResult;
+import dev.kboot.harness.report.ResultsDirectory;
+import dev.kboot.harness.report.ResultsJson;
+import dev.kboot.harness.report.RunRecorder;
+import dev.kboot.harness.baseline.Verdict;
+import dev.kboot.launcher.ExitCode;
+import dev.kboot.launcher.KbootException;
+import dev.kboot.launcher.console.CrashWatch;
+import dev.kboot.launcher.guest.ExecResult;
+import dev.kboot.launcher.guest.Guest;
+import dev.kboot.launcher.guest.GuestException;
+import dev.kboot.launcher.process.Deadline;
+import dev.kboot.launcher.vm.BootPlan;
+import dev.kboot.launcher.vm.VmOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * One {@code kboot test} run: boot the guest with its agent, run each suite's tests one at a
+ * time, judge each as it finishes (results.json, junit.xml and summary.txt are rewritten after
+ * every test, so a killed run leaves valid partial results), watch the console for crashes and
+ * hangs, and give the verdict.
+ *
+ * <p>Everything that can be checked before the boot is (the suites, their profiles, the expunge
+ * and baseline files: exit 64-66). Once the boot starts, every ending is a verdict: a boot that
+ * fails, a crash, a hang past --timeout or a suite that produces nothing make the run incomplete
+ * (exit 2), the tests never reached MISS.
+ */
+public final class TestRun {
+    /**
+     * What to run.
+     *
+     * @param plan           the boot (with the agent port)
+     * @param suites         {@code SUITE[:PROFILE]} values, in order
+     * @param resultsDir     where results.json, junit.xml and summary.txt go
+     * @param expunges       an expunge file, or null
+     * @param baseline       a baseline results.json (or its directory), or null
+     * @param rerunFailures  how many times a failing test is rerun (a pass then makes it unstable)
+     * @param testTimeout    the per-test timeout where a profile sets none
+     * @param agentTimeout   how long the boot may take until the agent answers
+     * @param deadline       the whole run's deadline (--timeout)
+     * @param vmOptions      console and notices
+     * @param kbootVersion   kboot's version, for the results
+     * @param progress       one line per finished test, or null
+     */
+    public record Request(BootPlan plan, List<String> suites, Path resultsDir, Path expunges, Path baseline, int rerunFailures,
+                          Duration testTimeout, Duration agentTimeout, Deadline deadline, VmOptions vmOptions, String kbootVersion,
+                          Consumer<String> progress) {
+    }
+
+    /**
+     * The outcome.
+     *
+     * @param run     the results as written
+     * @param verdict the verdict and its exit code
+     */
+    public record Outcome(RunResult run, Verdict verdict) {
+    }
+
+    private record Selected(SuiteRunner runner, Profile profile, String label) {
+    }
+
+    private TestRun() {
+    }
+
+    /**
+     * Runs the request.
+     *
+     * @return the results and the verdict
+     * @throws KbootException 64/65/66 for bad suites, profiles, expunge or baseline files (before booting)
+     */
+    public static Outcome run(Request r) {
+        Expunges expunges = r.expunges() == null ? Expunges.none() : Expunges.load(r.expunges());
+        RunResult base = r.baseline() == null ? null : ResultsJson.read(r.baseline());
+        List<Selected> selected = new ArrayList<>();
+        for (String s : r.suites()) {
+            String name = s.contains(":") ? s.substring(0, s.indexOf(':')) : s;
+            String profile = s.contains(":") ? s.substring(s.indexOf(':') + 1) : null;
+            SuiteRunner runner = Runners.of(name);
+            selected.add(new Selected(runner, Profile.resolve(name, profile), s));
+        }
+        String release = r.plan().kernelImage().release();
+        RunInfo info = RunInfo.started(r.kbootVersion(), Instant.now())
+                .withKernel(release, r.plan().cmdline())
+                .withBootspec(r.plan().closure().bootspec().label(), r.plan().closure().bootspec().toplevel())
+                .withMachine(r.plan().qemu().versionLine(), r.plan().accel().accel().qemuName()
+                        + (r.plan().accel().fellBack() ? " (KVM unusable: " + r.plan().accel().reason() + ")" : ""));
+        RunRecorder rec = new RunRecorder(new ResultsDirectory(r.resultsDir()), info,
+                selected.stream().map(Selected::label).toList(), base, r.baseline() == null ? null : r.baseline().toString());
+        Guest guest;
+        try {
+            guest = Guest.boot(r.plan(), r.vmOptions(), r.agentTimeout());
+        } catch (KbootException e) {
+            if (e.exitCode() == ExitCode.INTERRUPTED) {
+                throw e;
+            }
+            rec.incomplete("the guest did not boot: " + e.getMessage());
+            rec.problem(e.detail() == null ? e.getMessage() : e.getMessage() + "\n" + e.detail());
+            return finish(rec, r, null);
+        }
+        try (guest) {
+            new TestRun.Runner(r, guest, rec, expunges, release).runAll(selected);
+            if (guest.vm().isRunning()) {
+                guest.shutdown();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            rec.incomplete("interrupted");
+        }
+        return finish(rec, r, guest);
+    }
+
+    private static Outcome finish(RunRecorder rec, Request r, Guest guest) {
+        if (guest != null) {
+            rec.info(i -> i.withPhases(guest.vm().timings().marks()));
+        }
+        RunResult run = rec.finish(Instant.now());
+        return new Outcome(run, rec.verdict());
+    }
+
+    /** The part of a run that has a guest. */
+    private static final class Runner {
+        private final Request r;
+        private final Guest guest;
+        private final RunRecorder rec;
+        private final Expunges expunges;
+        private final String release;
+        private boolean stopped;
+
+        Runner(Request r, Guest guest, RunRecorder rec, Expunges expunges, String release) {
+            this.r = r;
+            this.guest = guest;
+            this.rec = rec;
+            this.expunges = expunges;
+            this.release = release;
+        }
+
+        void runAll(List<Selected> selected) {
+            for (Selected s : selected) {
+                if (stopped) {
+                    rec.incomplete("suite " + s.label() + " never started: the run stopped earlier");
+                    continue;
+                }
+                runSuite(s);
+            }
+        }
+
+        private void runSuite(Selected s) {
+            SuiteRunner runner = s.runner();
+            SuiteExpunges sx = expunges.forRun(runner.suite(), s.profile().name(), release);
+            SuiteRunner.Plan plan;
+            try {
+                Optional<String> missing = runner.unavailable(guest, s.profile());
+                if (missing.isPresent()) {
+                    rec.record(TestResult.of(TestId.of(runner.suite(), "(suite)"), Status.ERROR, "", missing.get()));
+                    rec.incomplete("suite " + s.label() + " produced nothing: " + missing.get());
+                    return;
+                }
+                plan = runner.plan(guest, s.profile(), sx, r.testTimeout());
+            } catch (GuestException e) {
+                crashed(null, e);
+                return;
+            }
+            plan.expunged().forEach(rec::record);
+            if (plan.tests().isEmpty()) {
+                rec.incomplete("suite " + s.label() + " produced nothing: its profile selects no test in this guest");
+                return;
+            }
+            if (runner.plansEachTest()) {
+                rec.expect(runner.suite(), plan.tests().stream().map(PlannedTest::id).toList());
+            }
+            List<TestResult> mine = new ArrayList<>(plan.expunged());
+            for (PlannedTest t : plan.tests()) {
+                if (stopped) {
+                    break;
+                }
+                if (r.deadline().expired()) {
+                    rec.incomplete("--timeout hit before " + t.id());
+                    stopped = true;
+                    break;
+                }
+                List<TestResult> results = runOne(runner, t);
+                for (TestResult one : results) {
+                    TestResult judged = sx.apply(List.of(one)).get(0);
+                    rec.record(judged);
+                    mine.add(judged);
+                    progress(judged);
+                }
+            }
+            for (String unused : sx.unused(mine, plan.tests().stream().map(PlannedTest::id).toList())) {
+                rec.problem("expunge entry " + unused);
+            }
+            keepArtifacts(runner.suite());
+        }
+
+        /** Runs one planned test (and its reruns), attaching console incidents seen meanwhile. */
+        private List<TestResult> runOne(SuiteRunner runner, PlannedTest t) {
+            CrashWatch crashes = guest.vm().crashes();
+            int before = crashes.incidents().size();
+            ExecResult result;
+            try {
+                Duration limit = t.timeout();
+                if (r.deadline().remaining().compareTo(limit) < 0) {
+                    limit = r.deadline().remaining().isZero() ? Duration.ofMillis(1) : r.deadline().remaining();
+                }
+                result = guest.exec(t.command(), limit);
+            } catch (GuestException e) {
+                List<TestResult> salvaged = new ArrayList<>(runner.salvage(guest, t));
+                salvaged.add(crashed(t, e));
+                return salvaged;
+            }
+            List<TestResult> judged = new ArrayList<>(runner.judge(guest, t, result));
+            List<CrashWatch.Incident> seen = crashes.since(before);
+            Optional<CrashWatch.Incident> fatal = seen.stream().filter(i -> i.signature().fatal()).findFirst();
+            for (int i = 0; i < judged.size(); i++) {
+                TestResult j = judged.get(i);
+                for (CrashWatch.Incident inc : seen) {
+                    j = j.withIncident(Incident.of(inc));
+                }
+                if (fatal.isPresent() && runner.plansEachTest()) {
+                    j = j.withStatus(Status.CRASH, fatal.get().signature() + ": " + fatal.get().line().text().trim());
+                }
+                judged.set(i, j);
+            }
+            if (fatal.isPresent()) {
+                // The kernel is tainted: nothing after this can be trusted.
+                rec.incomplete("the kernel reported " + fatal.get().signature() + " during " + t.id() + ": " + fatal.get().line().text().trim());
+                stopped = true;
+                return judged;
+            }
+            if (runner.plansEachTest() && judged.size() == 1 && judged.get(0).status().failed() && judged.get(0).status() != Status.CRASH) {
+                return List.of(rerun(runner, t, judged.get(0)));
+            }
+            return judged;
+        }
+
+        private TestResult rerun(SuiteRunner runner, PlannedTest t, TestResult failed) {
+            for (int i = 1; i <= r.rerunFailures() && !r.deadline().expired(); i++) {
+                ExecResult again;
+                try {
+                    again = guest.exec(t.command(), t.timeout());
+                } catch (GuestException e) {
+                    return crashed(t, e);
+                }
+                List<TestResult> j = runner.judge(guest, t, again);
+                if (j.size() == 1 && j.get(0).status() == Status.PASS) {
+                    return j.get(0).withUnstable(true).withReason("failed first (" + failed.status() + ": " + failed.reason()
+                            + "), passed on rerun " + i + " of " + r.rerunFailures());
+                }
+            }
+            return failed;
+        }
+
+        /** The guest died (or stopped answering) during {@code t}: it is CRASH or TIMEOUT, the rest MISS. */
+        private TestResult crashed(PlannedTest t, GuestException e) {
+            stopped = true;
+            TestId id = t == null ? TestId.of("kboot", "(harness)") : t.id();
+            Optional<CrashWatch.Incident> fatal = guest.vm().crashes().firstFatal();
+            TestResult res;
+            if (e.exitCode() == ExitCode.GUEST_CRASH || fatal.isPresent()) {
+                res = TestResult.of(id, Status.CRASH, "", fatal.map(f -> f.signature() + ": " + f.line().text().trim()).orElse(e.getMessage()))
+                        .withExcerpt(fatal.map(CrashWatch.Incident::text).orElse(e.detail()));
+                fatal.ifPresent(f -> rec.incident(Incident.of(f)));
+            } else {
+                res = TestResult.of(id, Status.TIMEOUT, "", "the guest stopped answering: " + e.getMessage()).withExcerpt(e.detail());
+            }
+            rec.incomplete((t == null ? "the guest" : t.id().toString()) + ": " + res.status() + ": " + res.reason());
+            return res;
+        }
+
+        private void progress(TestResult t) {
+            if (r.progress() != null) {
+                r.progress().accept(String.format("%-8s %s%s%s", t.status(), t.id(),
+                        t.durationMs() == null ? "" : String.format(" (%.1f s)", t.durationMs() / 1000.0),
+                        t.reason().isEmpty() || t.status() == Status.PASS ? "" : ": " + t.reason()));
+            }
+        }
+
+        /** Copies what a suite wrote to the shared directory into the results directory's artifacts/. */
+        private void keepArtifacts(String suite) {
+            Path from = dev.kboot.launcher.vm.BootPlan.xferDir(guest.vm().runDirectory()).resolve(suite);
+            if (!Files.isDirectory(from)) {
+                return;
+            }
+            Path to = r.resultsDir().resolve("artifacts").resolve(suite);
+            try (Stream<Path> files = Files.walk(from)) {
+                for (Path p : files.toList()) {
+                    Path dst = to.resolve(from.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(dst);
+                    } else {
+                        Files.copy(p, dst, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            } catch (IOException e) {
+                rec.problem("cannot keep " + suite + "'s result files: " + e.getMessage());
+            }
+        }
+    }
+}
