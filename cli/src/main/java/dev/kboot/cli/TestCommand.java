@@ -71,12 +71,13 @@ final class TestCommand implements Callable<Integer> {
         }
         Deadline deadline = timeout == null ? Deadline.never() : Deadline.in(Units.duration("--timeout", timeout));
         Timings clock = new Timings();
+        TestRun.Prepared prepared = TestRun.prepare(suites, expunges, baseline);
         BootPlan plan = Planner.plan(boot.toRequest(true), false);
         RunCommand.announce(plan, err, common);
         java.nio.file.Files.createDirectories(results);
         VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null,
                 consoleLog != null ? consoleLog : results.resolve("console.log"), err::println, clock);
-        TestRun.Outcome o = TestRun.run(new TestRun.Request(plan, suites, results, expunges, baseline, rerunFailures,
+        TestRun.Outcome o = TestRun.run(new TestRun.Request(plan, prepared, results, rerunFailures,
                 Units.duration("--test-timeout", testTimeout), Units.duration("--agent-timeout", agentTimeout), deadline, opts,
                 Main.version(), common.quiet ? null : line -> {
                     err.println(line);

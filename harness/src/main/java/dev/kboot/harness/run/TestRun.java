@@ -49,10 +49,8 @@ public final class TestRun {
      * What to run.
      *
      * @param plan           the boot (with the agent port)
-     * @param suites         {@code SUITE[:PROFILE]} values, in order
+     * @param prepared       the suites, expunges and baseline, checked ({@link #prepare})
      * @param resultsDir     where results.json, junit.xml and summary.txt go
-     * @param expunges       an expunge file, or null
-     * @param baseline       a baseline results.json (or its directory), or null
      * @param rerunFailures  how many times a failing test is rerun (a pass then makes it unstable)
      * @param testTimeout    the per-test timeout where a profile sets none
      * @param agentTimeout   how long the boot may take until the agent answers
@@ -61,7 +59,7 @@ public final class TestRun {
      * @param kbootVersion   kboot's version, for the results
      * @param progress       one line per finished test, or null
      */
-    public record Request(BootPlan plan, List<String> suites, Path resultsDir, Path expunges, Path baseline, int rerunFailures,
+    public record Request(BootPlan plan, Prepared prepared, Path resultsDir, int rerunFailures,
                           Duration testTimeout, Duration agentTimeout, Deadline deadline, VmOptions vmOptions, String kbootVersion,
                           Consumer<String> progress) {
     }
@@ -75,7 +73,45 @@ public final class TestRun {
     public record Outcome(RunResult run, Verdict verdict) {
     }
 
-    private record Selected(SuiteRunner runner, Profile profile, String label) {
+    /**
+     * One {@code --suite} value, resolved.
+     *
+     * @param runner  the suite's runner
+     * @param profile its profile
+     * @param label   the value as given ({@code kselftest:sample})
+     */
+    public record Selected(SuiteRunner runner, Profile profile, String label) {
+    }
+
+    /**
+     * What a run needs that can be checked before booting.
+     *
+     * @param selected     the suites with their runners and profiles
+     * @param expunges     the expunges (none when no file was given)
+     * @param baseline     the baseline run, or null
+     * @param baselineName where the baseline came from, or null
+     */
+    public record Prepared(List<Selected> selected, Expunges expunges, RunResult baseline, String baselineName) {
+    }
+
+    /**
+     * Checks the suites and reads the expunge and baseline files, before anything boots.
+     *
+     * @param suites   {@code SUITE[:PROFILE]} values, in order
+     * @param expunges an expunge file, or null
+     * @param baseline a baseline results.json (or its directory), or null
+     * @throws KbootException 64 for an unknown suite or profile, 65 for a malformed file, 66 for a missing one
+     */
+    public static Prepared prepare(List<String> suites, Path expunges, Path baseline) {
+        Expunges ex = expunges == null ? Expunges.none() : Expunges.load(expunges);
+        RunResult base = baseline == null ? null : ResultsJson.read(baseline);
+        List<Selected> selected = new ArrayList<>();
+        for (String s : suites) {
+            String name = s.contains(":") ? s.substring(0, s.indexOf(':')) : s;
+            String profile = s.contains(":") ? s.substring(s.indexOf(':') + 1) : null;
+            selected.add(new Selected(Runners.of(name), Profile.resolve(name, profile), s));
+        }
+        return new Prepared(List.copyOf(selected), ex, base, baseline == null ? null : baseline.toString());
     }
 
     private TestRun() {
@@ -85,18 +121,10 @@ public final class TestRun {
      * Runs the request.
      *
      * @return the results and the verdict
-     * @throws KbootException 64/65/66 for bad suites, profiles, expunge or baseline files (before booting)
      */
     public static Outcome run(Request r) {
-        Expunges expunges = r.expunges() == null ? Expunges.none() : Expunges.load(r.expunges());
-        RunResult base = r.baseline() == null ? null : ResultsJson.read(r.baseline());
-        List<Selected> selected = new ArrayList<>();
-        for (String s : r.suites()) {
-            String name = s.contains(":") ? s.substring(0, s.indexOf(':')) : s;
-            String profile = s.contains(":") ? s.substring(s.indexOf(':') + 1) : null;
-            SuiteRunner runner = Runners.of(name);
-            selected.add(new Selected(runner, Profile.resolve(name, profile), s));
-        }
+        Expunges expunges = r.prepared().expunges();
+        List<Selected> selected = r.prepared().selected();
         String release = r.plan().kernelImage().release();
         RunInfo info = RunInfo.started(r.kbootVersion(), Instant.now())
                 .withKernel(release, r.plan().cmdline())
@@ -104,7 +132,7 @@ public final class TestRun {
                 .withMachine(r.plan().qemu().versionLine(), r.plan().accel().accel().qemuName()
                         + (r.plan().accel().fellBack() ? " (KVM unusable: " + r.plan().accel().reason() + ")" : ""));
         RunRecorder rec = new RunRecorder(new ResultsDirectory(r.resultsDir()), info,
-                selected.stream().map(Selected::label).toList(), base, r.baseline() == null ? null : r.baseline().toString());
+                selected.stream().map(Selected::label).toList(), r.prepared().baseline(), r.prepared().baselineName());
         Guest guest;
         try {
             guest = Guest.boot(r.plan(), r.vmOptions(), r.agentTimeout());

@@ -1,0 +1,174 @@
+package dev.kboot.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+/** End to end: {@code kboot test} on the sample closure through the real bin/kboot. */
+class TestIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void sample() {
+        KbootProcess.assertSampleExists();
+    }
+
+    private KbootProcess test(Path results, String... more) throws Exception {
+        String[] args = new String[more.length + 4];
+        args[0] = "test";
+        args[1] = KbootProcess.SAMPLE.toString();
+        args[2] = "--results";
+        args[3] = results.toString();
+        System.arraycopy(more, 0, args, 4, more.length);
+        return KbootProcess.start(dir.resolve("runtime"), args);
+    }
+
+    private static Map<String, String> statuses(Path results) throws Exception {
+        JsonNode run = JSON.readTree(results.resolve("results.json").toFile());
+        Map<String, String> out = new HashMap<>();
+        for (JsonNode t : run.path("tests")) {
+            out.put(t.path("id").asText(), t.path("status").asText());
+        }
+        return out;
+    }
+
+    private Path yaml(String name, String text) throws Exception {
+        Path f = dir.resolve(name);
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @Test
+    void kselftestsAndTheKernelTestModulesGiveATrueVerdict() throws Exception {
+        Path results = dir.resolve("main");
+        KbootProcess k = test(results, "--suite", "kselftest:sample", "--suite", "command:kernel-modules",
+                "--expunges", KbootProcess.REPO.resolve("sample/expunges.yaml").toString());
+        assertEquals(0, k.await(Duration.ofMinutes(15)), k.err());
+        assertTrue(k.err().contains("kboot: OK: "), k.err());
+        JsonNode run = JSON.readTree(results.resolve("results.json").toFile());
+        assertEquals("kboot-results/1", run.path("schema").asText());
+        assertTrue(run.path("complete").asBoolean(), run.toString());
+        Map<String, String> st = statuses(results);
+        assertTrue(st.size() > 80, "every installed kselftest and the 3 modules: " + st.size());
+        assertEquals("pass", st.get("kselftest/timers/nanosleep"));
+        assertEquals("pass", st.get("command/test_bpf"));
+        assertEquals("skip", st.get("kselftest/sync/sync_test"), "CONFIG_SW_SYNC is not set in Debian's kernel");
+        assertTrue(st.values().stream().allMatch(s -> s.equals("pass") || s.equals("skip") || s.equals("xfail") || s.equals("xpass")), st.toString());
+        Document junit = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(results.resolve("junit.xml").toFile());
+        assertEquals(st.size(), junit.getElementsByTagName("testcase").getLength());
+        assertTrue(Files.readString(results.resolve("summary.txt")).contains("verdict: OK"));
+        assertTrue(Files.readString(results.resolve("console.log")).contains("KBOOT-SAMPLE: stage 2 reached"));
+        k.assertNothingLeft();
+    }
+
+    @Test
+    void aFailingTestIsNamedAndABaselineMakesItARegression() throws Exception {
+        Path base = dir.resolve("base");
+        KbootProcess k = test(base, "--suite", "command:" + yaml("base.yaml", """
+                tests:
+                  - {name: stable, command: "true"}
+                  - {name: flips, command: "true"}
+                """));
+        assertEquals(0, k.await(Duration.ofMinutes(5)), k.err());
+
+        Path expunges = yaml("expunges.yaml", """
+                expunges:
+                  - suite: command
+                    tests: [never-run]
+                    action: skip
+                    reason: known to hang this kernel
+                    bug: https://example.org/bug/1
+                """);
+        Path head = dir.resolve("head");
+        k = test(head, "--suite", "command:" + yaml("head.yaml", """
+                tests:
+                  - {name: stable, command: "true"}
+                  - {name: flips, command: "echo 'wanted 42, got 41' >&2; exit 1"}
+                  - {name: never-run, command: "echo KBOOT-EXPUNGED-TEST-RAN > /dev/console"}
+                """), "--expunges", expunges.toString(), "--baseline", base.resolve("results.json").toString());
+        assertEquals(1, k.await(Duration.ofMinutes(5)), k.err());
+        assertTrue(k.err().contains("command/flips"), "the failing test is named: " + k.err());
+        assertTrue(k.err().contains("regression"), k.err());
+        Map<String, String> st = statuses(head);
+        assertEquals("fail", st.get("command/flips"));
+        assertEquals("expunged", st.get("command/never-run"));
+        assertFalse(Files.readString(head.resolve("console.log")).contains("KBOOT-EXPUNGED-TEST-RAN"), "an expunged test is not run");
+
+        Cli compare = Cli.run("results", "compare", base.toString(), head.toString());
+        assertEquals(1, compare.code(), compare.err());
+        assertTrue(compare.out().contains("regression") && compare.out().contains("command/flips"), compare.out());
+        k.assertNothingLeft();
+    }
+
+    @Test
+    void aTestThatPanicsTheGuestIsCrashAndTheRestMiss() throws Exception {
+        Path results = dir.resolve("crash");
+        KbootProcess k = test(results, "--suite", "command:" + yaml("crash.yaml", """
+                tests:
+                  - {name: before, command: "true"}
+                  - {name: boom, command: "echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger"}
+                  - {name: after-1, command: "true"}
+                  - {name: after-2, command: "true"}
+                """));
+        assertEquals(2, k.await(Duration.ofMinutes(5)), k.err());
+        Map<String, String> st = statuses(results);
+        assertEquals("pass", st.get("command/before"));
+        assertEquals("crash", st.get("command/boom"));
+        assertEquals("miss", st.get("command/after-1"));
+        assertEquals("miss", st.get("command/after-2"));
+        JsonNode run = JSON.readTree(results.resolve("results.json").toFile());
+        assertFalse(run.path("complete").asBoolean());
+        String boom = "";
+        for (JsonNode t : run.path("tests")) {
+            if (t.path("id").asText().equals("command/boom")) {
+                boom = t.toString();
+            }
+        }
+        assertTrue(boom.contains("Kernel panic - not syncing: sysrq triggered crash"), boom);
+        assertTrue(k.err().contains("INCOMPLETE"), k.err());
+        k.assertNothingLeft();
+    }
+
+    @Test
+    void aHangingTestIsATimeoutAndTheRunGoesOn() throws Exception {
+        Path results = dir.resolve("hang");
+        KbootProcess k = test(results, "--suite", "command:" + yaml("hang.yaml", """
+                tests:
+                  - {name: hangs, command: "sleep 600", timeout: 5s}
+                  - {name: after, command: "true"}
+                """));
+        assertEquals(1, k.await(Duration.ofMinutes(5)), k.err());
+        Map<String, String> st = statuses(results);
+        assertEquals("timeout", st.get("command/hangs"));
+        assertEquals("pass", st.get("command/after"));
+    }
+
+    @Test
+    void badFilesKeepKbootsCodes() throws Exception {
+        KbootProcess k = test(dir.resolve("bad"), "--suite", "command:kernel-modules", "--expunges", yaml("bad.yaml", "expunges:\n  - suite: command\n    tests: [x]\n    reason: r\n    action: maybe\n").toString());
+        assertEquals(65, k.await(Duration.ofMinutes(2)), k.err());
+        assertTrue(k.err().contains("bad.yaml") && k.err().contains("expunges[0].action"), k.err());
+        assertFalse(k.err().contains("warning: using TCG"), "nothing is planned or booted before the files are checked: " + k.err());
+        k = test(dir.resolve("bad2"), "--suite", "nosuch");
+        assertEquals(64, k.await(Duration.ofMinutes(2)), k.err());
+        k = test(dir.resolve("bad3"), "--suite", "command:kernel-modules", "--baseline", dir.resolve("missing.json").toString());
+        assertEquals(66, k.await(Duration.ofMinutes(2)), k.err());
+        k.assertNothingLeft();
+    }
+}
