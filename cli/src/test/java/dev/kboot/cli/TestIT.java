@@ -160,6 +160,27 @@ class TestIT {
     }
 
     @Test
+    void aKilledRunLeavesValidPartialResults() throws Exception {
+        Path results = dir.resolve("killed");
+        KbootProcess k = test(results, "--suite", "command:" + yaml("slow.yaml", """
+                tests:
+                  - {name: quick, command: "true"}
+                  - {name: slow-1, command: "sleep 600"}
+                  - {name: slow-2, command: "true"}
+                """));
+        org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+                .until(() -> Files.exists(results.resolve("results.json")) && "pass".equals(statuses(results).get("command/quick")));
+        new ProcessBuilder("kill", "-KILL", Long.toString(k.process.pid())).start().waitFor();
+        k.await(Duration.ofSeconds(30));
+        Map<String, String> st = statuses(results);
+        assertEquals("pass", st.get("command/quick"));
+        assertEquals("miss", st.get("command/slow-1"), "not finished when killed: " + st);
+        assertEquals("miss", st.get("command/slow-2"));
+        DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(results.resolve("junit.xml").toFile());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> k.leftoverProcesses().isEmpty());
+    }
+
+    @Test
     void badFilesKeepKbootsCodes() throws Exception {
         KbootProcess k = test(dir.resolve("bad"), "--suite", "command:kernel-modules", "--expunges", yaml("bad.yaml", "expunges:\n  - suite: command\n    tests: [x]\n    reason: r\n    action: maybe\n").toString());
         assertEquals(65, k.await(Duration.ofMinutes(2)), k.err());
