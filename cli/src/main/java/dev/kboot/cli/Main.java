@@ -58,8 +58,10 @@ public final class Main {
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             PrintWriter e = c.getErr();
-            boolean debug = parsed.matchedArgs().stream().anyMatch(a -> a.isOption() && "--debug".equals(((CommandLine.Model.OptionSpec) a).longestName()))
-                    || parsed.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"));
+            boolean debug = false;
+            for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+                debug |= p.hasMatchedOption("--debug");
+            }
             if (ex instanceof KbootException k) {
                 e.println(PREFIX + k.getMessage());
                 if (k.detail() != null && !k.detail().isBlank()) {

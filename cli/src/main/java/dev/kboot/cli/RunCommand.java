@@ -52,15 +52,13 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    GuestOptions guestOptions;
+
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Give up after this long (e.g. 90s, 5m), boot included: exit 124 with the last console lines.")
     String timeout;
 
-    @Option(names = "--agent-timeout", paramLabel = "DURATION", defaultValue = "300s",
-            description = "With a command or --interactive: how long the boot may take until the guest agent answers (default: ${DEFAULT-VALUE}).")
-    String agentTimeout;
 
-    @Option(names = "--console-log", paramLabel = "FILE", description = "Write the timestamped console log here (default: in the run directory).")
-    Path consoleLog;
 
     @Option(names = "--timings", description = "Print one line per boot phase, in ms since kboot started.")
     boolean timings;
@@ -78,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         Deadline deadline = timeout == null ? Deadline.never() : Deadline.in(Units.duration("--timeout", timeout));
-        Duration agentWait = Units.duration("--agent-timeout", agentTimeout);
+        Duration agentWait = guestOptions.agentWait();
         if (interactive && !command.isEmpty()) {
             throw KbootException.usage("--interactive and a command (-- CMD) exclude each other");
         }
@@ -94,12 +92,12 @@ final class RunCommand implements Callable<Integer> {
         announce(plan, err, common);
         try {
             if (interactive) {
-                return shell(plan, clock, err, agentWait, consoleLog, common);
+                return shell(plan, clock, err, agentWait, guestOptions.consoleLog, common);
             }
             if (!command.isEmpty()) {
                 return runCommand(plan, clock, err, deadline, agentWait);
             }
-            VmOptions opts = new VmOptions(common.quiet ? null : Console.sinkTo(System.out), consoleLog, err::println, clock);
+            VmOptions opts = new VmOptions(common.quiet ? null : Console.sinkTo(System.out), guestOptions.consoleLog, err::println, clock);
             try (Vm vm = Vm.boot(plan, opts)) {
                 VmEnd end = vm.awaitEnd(deadline);
                 if (vm.interrupted()) {
@@ -116,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
 
     private int runCommand(BootPlan plan, Timings clock, PrintWriter err, Deadline deadline, Duration agentWait) throws Exception {
         String cmdline = command.size() == 1 ? command.get(0) : Sh.join(command);
-        VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null, consoleLog, err::println, clock);
+        VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null, guestOptions.consoleLog, err::println, clock);
         Duration bootLimit = deadline.remaining().compareTo(agentWait) < 0 ? deadline.remaining() : agentWait;
         Guest guest;
         try {

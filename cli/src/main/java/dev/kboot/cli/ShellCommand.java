@@ -1,6 +1,5 @@
 package dev.kboot.cli;
 
-import dev.kboot.launcher.Units;
 import dev.kboot.launcher.vm.BootPlan;
 import dev.kboot.launcher.vm.Planner;
 import dev.kboot.launcher.vm.Timings;
@@ -26,12 +25,10 @@ final class ShellCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--agent-timeout", paramLabel = "DURATION", defaultValue = "300s",
-            description = "How long the boot may take until the guest agent answers (default: ${DEFAULT-VALUE}).")
-    String agentTimeout;
+    @Mixin
+    GuestOptions guestOptions;
 
-    @Option(names = "--console-log", paramLabel = "FILE", description = "Write the timestamped console log here (default: in the run directory).")
-    Path consoleLog;
+
 
     @Override
     public Integer call() throws Exception {
@@ -39,6 +36,6 @@ final class ShellCommand implements Callable<Integer> {
         Timings clock = new Timings();
         BootPlan plan = Planner.plan(boot.toRequest(true), false);
         RunCommand.announce(plan, err, common);
-        return RunCommand.shell(plan, clock, err, Units.duration("--agent-timeout", agentTimeout), consoleLog, common);
+        return RunCommand.shell(plan, clock, err, guestOptions.agentWait(), guestOptions.consoleLog, common);
     }
 }

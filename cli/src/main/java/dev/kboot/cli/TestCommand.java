@@ -35,6 +35,9 @@ final class TestCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    GuestOptions guestOptions;
+
     @Option(names = "--suite", paramLabel = "SUITE[:PROFILE]", required = true,
             description = "A suite to run: kselftest, kunit, fstests, blktests, ltp or command; PROFILE names a profile of testsuites/SUITE.yaml or a YAML file. Repeatable.")
     List<String> suites = new ArrayList<>();
@@ -57,11 +60,7 @@ final class TestCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "DURATION", description = "The whole run's limit; tests not started by then are MISS.")
     String timeout;
 
-    @Option(names = "--agent-timeout", paramLabel = "DURATION", defaultValue = "300s", description = "How long the boot may take until the guest agent answers (default: ${DEFAULT-VALUE}).")
-    String agentTimeout;
 
-    @Option(names = "--console-log", paramLabel = "FILE", description = "Write the timestamped console log here (default: console.log in --results).")
-    Path consoleLog;
 
     @Override
     public Integer call() throws Exception {
@@ -76,9 +75,9 @@ final class TestCommand implements Callable<Integer> {
         RunCommand.announce(plan, err, common);
         java.nio.file.Files.createDirectories(results);
         VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null,
-                consoleLog != null ? consoleLog : results.resolve("console.log"), err::println, clock);
+                guestOptions.consoleLog != null ? guestOptions.consoleLog : results.resolve("console.log"), err::println, clock);
         TestRun.Outcome o = TestRun.run(new TestRun.Request(plan, prepared, results, rerunFailures,
-                Units.duration("--test-timeout", testTimeout), Units.duration("--agent-timeout", agentTimeout), deadline, opts,
+                Units.duration("--test-timeout", testTimeout), guestOptions.agentWait(), deadline, opts,
                 Main.version(), common.quiet ? null : line -> {
                     err.println(line);
                     err.flush();

@@ -6,7 +6,6 @@ import dev.kboot.harness.model.TestId;
 import dev.kboot.harness.model.TestResult;
 import dev.kboot.harness.parse.CommandParser;
 import dev.kboot.launcher.KbootException;
-import dev.kboot.launcher.Units;
 import dev.kboot.launcher.guest.ExecResult;
 import dev.kboot.launcher.guest.Guest;
 import java.nio.file.Path;
@@ -56,7 +55,7 @@ final class CommandRunner implements SuiteRunner {
             if (!names.add(name)) {
                 throw KbootException.badInput(file, "tests[" + i + "].name", "'" + name + "' is used twice");
             }
-            Duration d = t.hasNonNull("timeout") ? Units.duration(file + ": tests[" + i + "].timeout", t.get("timeout").asText()) : timeout;
+            Duration d = t.hasNonNull("timeout") ? profile.duration("tests[" + i + "].timeout", t.get("timeout").asText()) : timeout;
             TestId id = TestId.of(suite(), name);
             Optional<TestResult> ex = Runners.expunged(expunges, id);
             if (ex.isPresent()) {

@@ -98,7 +98,22 @@ public record Profile(String suite, String name, JsonNode settings, List<String>
 
     /** @return the profile's {@code test-timeout}, if it sets one */
     public Optional<Duration> testTimeout() {
-        return string("test-timeout").map(t -> Units.duration(source + ": test-timeout", t));
+        return string("test-timeout").map(t -> duration("test-timeout", t));
+    }
+
+    /**
+     * Parses a duration from this profile.
+     *
+     * @param key   the key it came from (a dotted path), for the message
+     * @param value the text
+     * @throws KbootException 65 naming the profile's file and the key
+     */
+    public Duration duration(String key, String value) {
+        try {
+            return Units.duration(key, value);
+        } catch (KbootException e) {
+            throw KbootException.badInput(Path.of(source), key, "expected a duration such as 90s, 5m or 1h, found '" + value + "'");
+        }
     }
 
     /** @return the profile's {@code description}, or "" */

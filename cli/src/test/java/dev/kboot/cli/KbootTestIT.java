@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 
 /** End to end: {@code kboot test} on the sample closure through the real bin/kboot. */
-class TestIT {
+class KbootTestIT {
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
