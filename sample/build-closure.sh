@@ -260,5 +260,18 @@ build_main() {
     "$(cat "$1/boot.json.part")" "$specs" "$release" "$([ -n "$selftests" ] && echo "\"$selftests\"" || echo null)" > "$1/boot.json"
 }
 top=$(SYSTEM_MODE=normal add_path "kboot-sample-system" build_main "$key-$specs")
+
+# --- drop store paths no current closure refers to (older builds of this script's inputs) ---
+keep=$(for t in "$(host "$top")" "$cache"/specialisation/*; do
+         t=$(readlink -f "$t")
+         echo "/nix/store/${t##*/}"
+         find "$t" -maxdepth 1 -type l -printf '%l\n'
+         cat "$t/boot.json" "$t/init"
+       done | grep -o '/nix/store/[0-9a-z]\{32\}-[^/" ]*' | sed 's|^/nix/store/||' | sort -u)
+for p in "$store"/*; do
+  n=${p##*/}
+  case "$n" in *.tmp) continue ;; esac
+  grep -qxF "$n" <<<"$keep" || { rm -rf "$p"; log "removed unreferenced $n"; }
+done
 ln -sfn "$(host "$top")" "$cache/result"
 echo "$cache/result"
