@@ -176,7 +176,7 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** Prints the boot's warnings (accelerator fallback, no modules) and, with --verbose, its summary. */
+    /** Prints the boot's one-line summary (kernel release, machine, accelerator) and warnings; more with --verbose. */
     static void announce(BootPlan plan, PrintWriter err, CommonOptions common) {
         if (plan.accel().fellBack()) {
             err.println(Main.PREFIX + "warning: using TCG (software emulation, ~10x slower): " + plan.accel().reason());
@@ -184,10 +184,12 @@ final class RunCommand implements Callable<Integer> {
         if (plan.shares().stream().noneMatch(s -> s.tag().equals("modules"))) {
             err.println(Main.PREFIX + "warning: " + plan.modulesNote());
         }
-        if (common.verbose) {
+        if (!common.quiet) {
             err.println(Main.PREFIX + "booting " + plan.closure().bootspec().label() + ": Linux " + plan.kernelImage().release()
                     + " on " + plan.machine().qemuName() + "/" + plan.accel().accel().qemuName() + ", " + plan.cpus() + " vCPUs, "
                     + Units.qemuMegabytes(plan.memoryBytes()) + " (" + plan.qemu().versionLine() + "; " + plan.virtiofsd().kind() + " virtiofsd)");
+        }
+        if (common.verbose) {
             err.println(Main.PREFIX + plan.modulesNote());
             err.println(Main.PREFIX + "kernel image: " + plan.bootKernel());
         }
