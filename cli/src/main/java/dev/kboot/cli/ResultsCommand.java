@@ -42,19 +42,6 @@ final class ResultsCommand implements Callable<Integer> {
         return ExitCode.USAGE.code();
     }
 
-    /** Runs a body, printing the stack trace of a failure first when --debug is on (Main's check sees one level only). */
-    static int guarded(CommonOptions common, PrintWriter err, Callable<Integer> body) throws Exception {
-        try {
-            return body.call();
-        } catch (Exception | Error e) {
-            if (common != null && common.debug) {
-                e.printStackTrace(err);
-                err.flush();
-            }
-            throw e;
-        }
-    }
-
     /** Whether to colour: only on a terminal (a console and TERM not dumb), never with --no-color. */
     static boolean colour(boolean noColor, boolean console, String term) {
         return !noColor && console && term != null && !term.isBlank() && !term.equals("dumb");
@@ -96,30 +83,28 @@ final class ResultsCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            return guarded(common, spec.commandLine().getErr(), () -> {
-                RunResult run = ResultsJson.read(dir);
-                boolean c = colour(noColor, System.console() != null, System.getenv("TERM"));
-                int width = Math.max(4, run.tests().stream().mapToInt(t -> t.id().toString().length()).max().orElse(4));
-                out.println(String.format(Locale.ROOT, "%-8s  %-" + width + "s  %9s  %s", "STATUS", "TEST", "TIME", "REASON"));
-                for (TestResult t : run.tests()) {
-                    if (failuresOnly && t.status().passed()) {
-                        continue;
-                    }
-                    String status = String.format(Locale.ROOT, "%-8s", t.status().name());
-                    String time = t.durationMs() == null ? "-" : String.format(Locale.ROOT, "%.3fs", t.durationMs() / 1000.0);
-                    String reason = t.reason().replace('\n', ' ');
-                    if (reason.length() > 120) {
-                        reason = reason.substring(0, 117) + "...";
-                    }
-                    if (!t.incidents().isEmpty()) {
-                        reason = (reason.isEmpty() ? "" : reason + "; ") + t.incidents().get(0).headline();
-                    }
-                    out.println(paint(c, t.status(), status) + String.format(Locale.ROOT, "  %-" + width + "s  %9s  %s", t.id(), time, reason).stripTrailing());
+            RunResult run = ResultsJson.read(dir);
+            boolean c = colour(noColor, System.console() != null, System.getenv("TERM"));
+            int width = Math.max(4, run.tests().stream().mapToInt(t -> t.id().toString().length()).max().orElse(4));
+            out.println(String.format(Locale.ROOT, "%-8s  %-" + width + "s  %9s  %s", "STATUS", "TEST", "TIME", "REASON"));
+            for (TestResult t : run.tests()) {
+                if (failuresOnly && t.status().passed()) {
+                    continue;
                 }
-                out.print(SummaryText.render(run, null));
-                out.flush();
-                return ExitCode.OK.code();
-            });
+                String status = String.format(Locale.ROOT, "%-8s", t.status().name());
+                String time = t.durationMs() == null ? "-" : String.format(Locale.ROOT, "%.3fs", t.durationMs() / 1000.0);
+                String reason = t.reason().replace('\n', ' ');
+                if (reason.length() > 120) {
+                    reason = reason.substring(0, 117) + "...";
+                }
+                if (!t.incidents().isEmpty()) {
+                    reason = (reason.isEmpty() ? "" : reason + "; ") + t.incidents().get(0).headline();
+                }
+                out.println(paint(c, t.status(), status) + String.format(Locale.ROOT, "  %-" + width + "s  %9s  %s", t.id(), time, reason).stripTrailing());
+            }
+            out.print(SummaryText.render(run, null));
+            out.flush();
+            return ExitCode.OK.code();
         }
     }
 
@@ -147,26 +132,24 @@ final class ResultsCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            return guarded(common, spec.commandLine().getErr(), () -> {
-                RunResult b = ResultsJson.read(base);
-                RunResult h = ResultsJson.read(head);
-                Comparison cmp = Comparison.of(b, h);
-                int width = Math.max(4, cmp.tests().stream().mapToInt(e -> e.id().toString().length()).max().orElse(4));
-                for (Comparison.Entry e : cmp.tests()) {
-                    if (!all && e.change() == Change.UNCHANGED) {
-                        continue;
-                    }
-                    out.println(String.format(Locale.ROOT, "%-18s  %-" + width + "s  %s -> %s", e.change().key(), e.id(),
-                            e.base() == null ? "(absent)" : e.base().key(), e.head() == null ? "(absent)" : e.head().key()));
+            RunResult b = ResultsJson.read(base);
+            RunResult h = ResultsJson.read(head);
+            Comparison cmp = Comparison.of(b, h);
+            int width = Math.max(4, cmp.tests().stream().mapToInt(e -> e.id().toString().length()).max().orElse(4));
+            for (Comparison.Entry e : cmp.tests()) {
+                if (!all && e.change() == Change.UNCHANGED) {
+                    continue;
                 }
-                List<String> parts = cmp.counts().entrySet().stream().filter(x -> x.getValue() > 0)
-                        .map(x -> x.getValue() + " " + x.getKey().key()).toList();
-                out.println(cmp.tests().size() + " tests: " + String.join(", ", parts));
-                Verdict v = Verdict.of(h, cmp);
-                out.println("verdict: " + v.headline() + " (exit " + v.exitCode().code() + ")");
-                out.flush();
-                return v.exitCode().code();
-            });
+                out.println(String.format(Locale.ROOT, "%-18s  %-" + width + "s  %s -> %s", e.change().key(), e.id(),
+                        e.base() == null ? "(absent)" : e.base().key(), e.head() == null ? "(absent)" : e.head().key()));
+            }
+            List<String> parts = cmp.counts().entrySet().stream().filter(x -> x.getValue() > 0)
+                    .map(x -> x.getValue() + " " + x.getKey().key()).toList();
+            out.println(cmp.tests().size() + " tests: " + String.join(", ", parts));
+            Verdict v = Verdict.of(h, cmp);
+            out.println("verdict: " + v.headline() + " (exit " + v.exitCode().code() + ")");
+            out.flush();
+            return v.exitCode().code();
         }
     }
 
@@ -206,16 +189,14 @@ final class ResultsCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            return guarded(common, err, () -> {
-                Importer.Outcome o = Importer.run(new Importer.Request(suite, profile, inputs, results, expunges, baseline,
-                        Main.version(), Instant.now()));
-                if (!common.quiet) {
-                    out.print(SummaryText.render(o.run(), o.comparison()));
-                }
-                out.flush();
-                err.println(Main.PREFIX + "results written to " + results);
-                return o.verdict().exitCode().code();
-            });
+            Importer.Outcome o = Importer.run(new Importer.Request(suite, profile, inputs, results, expunges, baseline,
+                    Main.version(), Instant.now()));
+            if (!common.quiet) {
+                out.print(SummaryText.render(o.run(), o.comparison()));
+            }
+            out.flush();
+            err.println(Main.PREFIX + "results written to " + results);
+            return o.verdict().exitCode().code();
         }
     }
 }

@@ -178,11 +178,6 @@ public final class Console implements Closeable {
         return all.subList(Math.max(0, all.size() - n), all.size());
     }
 
-    /** @return how many lines have been seen */
-    public synchronized long lineCount() {
-        return index;
-    }
-
     /**
      * Waits until every attached console reached its end (QEMU closed it), at most {@code ms}.
      *

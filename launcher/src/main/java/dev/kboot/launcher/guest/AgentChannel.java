@@ -30,7 +30,6 @@ public final class AgentChannel implements Closeable {
     private final SocketChannel channel;
     private final OutputStream out;
     private final Map<Integer, Execution> running = new ConcurrentHashMap<>();
-    private final Map<Integer, CompletableFuture<byte[]>> pings = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final CompletableFuture<String> hello = new CompletableFuture<>();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
@@ -54,11 +53,6 @@ public final class AgentChannel implements Closeable {
     /** @return completes with the agent's hello line ("kboot-agent 1 6.1.0-56-amd64") */
     public CompletableFuture<String> hello() {
         return hello;
-    }
-
-    /** @return completes with a reason when the channel closes (the guest or QEMU went away) */
-    public CompletableFuture<String> closedFuture() {
-        return closed;
     }
 
     private void readLoop() {
@@ -86,9 +80,6 @@ public final class AgentChannel implements Closeable {
             for (Execution e : running.values()) {
                 e.channelClosed(why);
             }
-            for (CompletableFuture<byte[]> p : pings.values()) {
-                p.completeExceptionally(new IOException(why));
-            }
         }
     }
 
@@ -111,12 +102,6 @@ public final class AgentChannel implements Closeable {
                         default -> ExecResult.Ending.NOT_STARTED;
                     };
                     e.exited(ending, status, Duration.ofNanos(micros * 1000));
-                }
-            }
-            case 'P' -> {
-                CompletableFuture<byte[]> f = pings.remove(id);
-                if (f != null) {
-                    f.complete(p);
                 }
             }
             case 'L' -> {
@@ -168,19 +153,6 @@ public final class AgentChannel implements Closeable {
             throw ex;
         }
         return e;
-    }
-
-    /**
-     * Round trip with the agent.
-     *
-     * @return a future completing with the echoed payload
-     */
-    public CompletableFuture<byte[]> ping(byte[] payload) throws IOException {
-        int id = ids.incrementAndGet();
-        CompletableFuture<byte[]> f = new CompletableFuture<>();
-        pings.put(id, f);
-        send('P', id, payload);
-        return f;
     }
 
     /** Asks the agent to sync and power the guest off. */

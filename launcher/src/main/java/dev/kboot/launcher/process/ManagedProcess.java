@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -79,11 +78,6 @@ public final class ManagedProcess implements AutoCloseable {
     /** @return the underlying process (for waiting on its exit) */
     public Process process() {
         return process;
-    }
-
-    /** @return the exit status when it has exited, else empty */
-    public Optional<Integer> exitStatus() {
-        return process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
     }
 
     /**

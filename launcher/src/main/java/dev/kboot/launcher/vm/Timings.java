@@ -10,10 +10,6 @@ import java.util.Map;
  * figures are what a user waits).
  */
 public final class Timings {
-    /** The phases, in the order they normally happen. */
-    public static final List<String> PHASES = List.of(
-            "kboot started", "boot planned", "virtiofsd ready", "QEMU started", "first console byte", "init reached", "agent ready", "guest powered off");
-
     private final long processStartMs;
     private final Map<String, Long> marks = new LinkedHashMap<>();
 
