@@ -4,6 +4,7 @@ import dev.kboot.harness.run.TestRun;
 import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.Units;
 import dev.kboot.launcher.console.Console;
+import dev.kboot.launcher.guest.GuestTarget;
 import dev.kboot.launcher.process.Deadline;
 import dev.kboot.launcher.vm.BootPlan;
 import dev.kboot.launcher.vm.Planner;
@@ -76,7 +77,7 @@ final class TestCommand implements Callable<Integer> {
         java.nio.file.Files.createDirectories(results);
         VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null,
                 guestOptions.consoleLog != null ? guestOptions.consoleLog : results.resolve("console.log"), err::println, clock);
-        TestRun.Outcome o = TestRun.run(new TestRun.Request(plan, prepared, results, rerunFailures,
+        TestRun.Outcome o = TestRun.run(new TestRun.Request(GuestTarget.boot(plan), prepared, results, rerunFailures,
                 Units.duration("--test-timeout", testTimeout), guestOptions.agentWait(), deadline, opts,
                 Main.version(), common.quiet ? null : line -> {
                     err.println(line);

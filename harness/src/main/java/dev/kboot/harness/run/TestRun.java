@@ -19,7 +19,8 @@ import dev.kboot.launcher.guest.ExecResult;
 import dev.kboot.launcher.guest.Guest;
 import dev.kboot.launcher.guest.GuestException;
 import dev.kboot.launcher.process.Deadline;
-import dev.kboot.launcher.vm.BootPlan;
+import dev.kboot.launcher.guest.GuestTarget;
+import dev.kboot.launcher.vm.GuestFacts;
 import dev.kboot.launcher.vm.VmOptions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ public final class TestRun {
     /**
      * What to run.
      *
-     * @param plan           the boot (with the agent port)
+     * @param target         what to boot or attach to ({@link GuestTarget#boot} for an imageless QEMU boot)
      * @param prepared       the suites, expunges and baseline, checked ({@link #prepare})
      * @param resultsDir     where results.json, junit.xml and summary.txt go
      * @param rerunFailures  how many times a failing test is rerun (a pass then makes it unstable)
@@ -59,7 +60,7 @@ public final class TestRun {
      * @param kbootVersion   kboot's version, for the results
      * @param progress       one line per finished test, or null
      */
-    public record Request(BootPlan plan, Prepared prepared, Path resultsDir, int rerunFailures,
+    public record Request(GuestTarget target, Prepared prepared, Path resultsDir, int rerunFailures,
                           Duration testTimeout, Duration agentTimeout, Deadline deadline, VmOptions vmOptions, String kbootVersion,
                           Consumer<String> progress) {
     }
@@ -125,17 +126,16 @@ public final class TestRun {
     public static Outcome run(Request r) {
         Expunges expunges = r.prepared().expunges();
         List<Selected> selected = r.prepared().selected();
-        String release = r.plan().kernelImage().release();
+        GuestFacts facts = r.target().facts();
         RunInfo info = RunInfo.started(r.kbootVersion(), Instant.now())
-                .withKernel(release, r.plan().cmdline())
-                .withBootspec(r.plan().closure().bootspec().label(), r.plan().closure().bootspec().toplevel())
-                .withMachine(r.plan().qemu().versionLine(), r.plan().accel().accel().qemuName()
-                        + (r.plan().accel().fellBack() ? " (KVM unusable: " + r.plan().accel().reason() + ")" : ""));
+                .withKernel(facts.kernelRelease(), facts.kernelCmdline())
+                .withBootspec(facts.label(), facts.toplevel())
+                .withMachine(facts.emulator(), facts.accelerator());
         RunRecorder rec = new RunRecorder(new ResultsDirectory(r.resultsDir()), info,
                 selected.stream().map(Selected::label).toList(), r.prepared().baseline(), r.prepared().baselineName());
         Guest guest;
         try {
-            guest = Guest.boot(r.plan(), r.vmOptions(), r.agentTimeout());
+            guest = r.target().open(r.vmOptions(), r.agentTimeout());
         } catch (KbootException e) {
             if (e.exitCode() == ExitCode.INTERRUPTED) {
                 throw e;
@@ -145,6 +145,19 @@ public final class TestRun {
             return finish(rec, r, null);
         }
         try (guest) {
+            String release = facts.kernelRelease();
+            if (release == null || facts.kernelCmdline() == null) {
+                // a machine that cannot tell before it runs (a libvirt domain booting its disk): ask the guest
+                GuestFacts known;
+                try {
+                    known = guest.facts();
+                } catch (GuestException e) {
+                    rec.incomplete("the guest stopped answering before any test: " + e.getMessage());
+                    return finish(rec, r, guest);
+                }
+                release = known.kernelRelease();
+                rec.info(i -> i.withKernel(known.kernelRelease(), known.kernelCmdline()));
+            }
             new TestRun.Runner(r, guest, rec, expunges, release).runAll(selected);
             if (guest.vm().isRunning()) {
                 guest.shutdown();
@@ -324,7 +337,11 @@ public final class TestRun {
 
         /** Copies what a suite wrote to the shared directory into the results directory's artifacts/. */
         private void keepArtifacts(String suite) {
-            Path from = dev.kboot.launcher.vm.BootPlan.xferDir(guest.vm().runDirectory()).resolve(suite);
+            Optional<Path> shared = guest.vm().sharedDirectory();
+            if (shared.isEmpty()) {
+                return;
+            }
+            Path from = shared.get().resolve(suite);
             if (!Files.isDirectory(from)) {
                 return;
             }

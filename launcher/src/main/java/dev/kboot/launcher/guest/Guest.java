@@ -6,6 +6,8 @@ import dev.kboot.launcher.console.ConsoleLine;
 import dev.kboot.launcher.process.Deadline;
 import dev.kboot.launcher.process.Poller;
 import dev.kboot.launcher.vm.BootPlan;
+import dev.kboot.launcher.vm.GuestFacts;
+import dev.kboot.launcher.vm.GuestMachine;
 import dev.kboot.launcher.vm.Vm;
 import dev.kboot.launcher.vm.VmEnd;
 import dev.kboot.launcher.vm.VmOptions;
@@ -17,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
@@ -42,12 +45,12 @@ public final class Guest implements AutoCloseable {
     public static final String XFER_MOUNT = "/run/kboot/xfer";
     private static final Duration GRACE = Duration.ofSeconds(10);
 
-    private final Vm vm;
+    private final GuestMachine vm;
     private final AgentChannel agent;
     private final String hello;
     private boolean xferMounted;
 
-    private Guest(Vm vm, AgentChannel agent, String hello) {
+    private Guest(GuestMachine vm, AgentChannel agent, String hello) {
         this.vm = vm;
         this.agent = agent;
         this.hello = hello;
@@ -67,19 +70,41 @@ public final class Guest implements AutoCloseable {
         if (!plan.agent()) {
             throw new IllegalArgumentException("the plan has no agent port: plan with BootRequest.withAgent(true)");
         }
-        Vm vm = Vm.boot(plan, options);
+        return attach(Vm.boot(plan, options), options, agentWait);
+    }
+
+    /**
+     * Waits for the guest agent on a running machine (a {@link Vm} just booted, or a libvirt
+     * domain) and returns the guest. When the machine says its agent may have greeted an earlier
+     * connection ({@link GuestMachine#attached()}), a command ({@code uname -r}) stands
+     * in for the hello. On failure the machine is closed (its logs kept).
+     *
+     * @param vm        the machine, running, with its agent connection coming
+     * @param options   where output goes
+     * @param agentWait how long until the agent must answer
+     * @return the guest, ready for commands
+     * @throws GuestException exit 69 when the agent never answers or the guest stops first, 255
+     *                        when it crashed; each with the console tail
+     */
+    public static Guest attach(GuestMachine vm, VmOptions options, Duration agentWait) {
         try {
             Deadline deadline = Deadline.in(agentWait);
             SocketChannel ch = vm.agentConnection().get(30, TimeUnit.SECONDS);
             AgentChannel agent = new AgentChannel(ch, options.notices());
+            CompletableFuture<String> greeting = agent.hello();
+            if (vm.attached()) {
+                CompletableFuture<String> probe = agent.start("uname -r", agentWait, false, false, 0, 0, null).future()
+                        .thenApply(r -> "kboot-agent " + AgentChannel.PROTOCOL + " " + r.out().strip());
+                greeting = greeting.applyToEither(probe, h -> h);
+            }
             while (true) {
                 try {
-                    String hello = agent.hello().get(50, TimeUnit.MILLISECONDS);
+                    String hello = greeting.get(50, TimeUnit.MILLISECONDS);
                     options.timings().mark("agent ready");
                     return new Guest(vm, agent, hello);
                 } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
                     // ExecutionException: the agent's port closed, the guest is stopping
-                    if (e instanceof java.util.concurrent.ExecutionException || vm.shutdownEvent().isPresent() || !vm.isRunning()) {
+                    if (e instanceof java.util.concurrent.ExecutionException || vm.stopping()) {
                         VmEnd end = vm.awaitEnd(Deadline.in(Duration.ofSeconds(5)));
                         if (end.kind() == VmEnd.Kind.PANIC) {
                             throw new GuestException(ExitCode.GUEST_CRASH, "the guest crashed before its agent answered: " + end.message(), end.detail().orElse(null));
@@ -115,8 +140,31 @@ public final class Guest implements AutoCloseable {
     }
 
     /** @return the running machine (consoles, crashes, timings, how it ended) */
-    public Vm vm() {
+    public GuestMachine vm() {
         return vm;
+    }
+
+    /**
+     * @return what is known about the guest: the machine's facts, with the kernel release from
+     *         the agent's hello and the command line from {@code /proc/cmdline} where the machine
+     *         could not tell
+     */
+    public GuestFacts facts() {
+        GuestFacts f = vm.facts();
+        if (f.kernelRelease() != null && f.kernelCmdline() != null) {
+            return f;
+        }
+        String release = f.kernelRelease();
+        if (release == null) {
+            String[] words = hello.split(" ");
+            release = words.length >= 3 ? words[2] : null;
+        }
+        String cmdline = f.kernelCmdline();
+        if (cmdline == null) {
+            ExecResult r = exec("cat /proc/cmdline", Duration.ofSeconds(30));
+            cmdline = r.succeeded() ? r.out().strip() : null;
+        }
+        return f.withKernel(release, cmdline);
     }
 
     /**
@@ -294,7 +342,8 @@ public final class Guest implements AutoCloseable {
     }
 
     private Path xferDir() {
-        return BootPlan.xferDir(vm.runDirectory());
+        return vm.sharedDirectory().orElseThrow(() -> new GuestException(ExitCode.UNAVAILABLE,
+                "this guest has no writable share on this host (virtiofs tag " + BootPlan.XFER_TAG + ")", null));
     }
 
     /**
@@ -318,11 +367,16 @@ public final class Guest implements AutoCloseable {
     }
 
     /**
-     * Powers the guest off through its agent (sync, then power off) and waits for QEMU to end.
+     * Powers the guest off through its agent (sync, then power off) and waits for QEMU to end;
+     * a guest kboot only attached to ({@link GuestMachine#attached()}) is released instead.
      *
      * @return how the guest ended (POWERED_OFF normally)
      */
     public VmEnd shutdown() throws InterruptedException {
+        if (vm.attached()) {
+            close();
+            return new VmEnd(VmEnd.Kind.STOPPED, "kboot released the guest, which was running before and keeps running", Optional.empty());
+        }
         try {
             agent.powerOff();
         } catch (IOException e) {

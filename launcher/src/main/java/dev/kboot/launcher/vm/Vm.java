@@ -42,7 +42,7 @@ import java.util.stream.Collectors;
  * directory; it is idempotent, bounded, attempts every step even when one fails, and also runs
  * from a JVM shutdown hook (Ctrl-C, SIGTERM) for guests still open.
  */
-public final class Vm implements AutoCloseable {
+public final class Vm implements GuestMachine {
     private static final Set<Vm> OPEN = ConcurrentHashMap.newKeySet();
     private static final Duration DAEMON_READY = Duration.ofSeconds(10);
     private static final Duration QEMU_CONNECT = Duration.ofSeconds(30);
@@ -233,18 +233,27 @@ public final class Vm implements AutoCloseable {
     }
 
     /** @return the merged consoles */
+    @Override
     public Console console() {
         return console;
     }
 
     /** @return crashes and warnings seen on the console */
+    @Override
     public CrashWatch crashes() {
         return crashes;
     }
 
     /** @return the phase clock */
+    @Override
     public Timings timings() {
         return options.timings();
+    }
+
+    /** @return the plan's facts: label, toplevel, kernel release and command line, QEMU, accelerator */
+    @Override
+    public GuestFacts facts() {
+        return GuestFacts.of(plan);
     }
 
     /** @return the run directory */
@@ -253,13 +262,27 @@ public final class Vm implements AutoCloseable {
     }
 
     /** @return whether QEMU is still running */
+    @Override
     public boolean isRunning() {
         return qemu != null && qemu.isAlive();
     }
 
+    /** @return whether QMP reported a SHUTDOWN or QEMU has exited */
+    @Override
+    public boolean stopping() {
+        return shutdownEvent().isPresent() || !isRunning();
+    }
+
     /** @return the agent port's connection once QEMU made it (only when the plan has the agent) */
+    @Override
     public CompletableFuture<SocketChannel> agentConnection() {
         return agent;
+    }
+
+    /** @return the transfer share's host directory in the run directory, when the agent is attached */
+    @Override
+    public Optional<Path> sharedDirectory() {
+        return plan.agent() ? Optional.of(BootPlan.xferDir(run.path())) : Optional.empty();
     }
 
     /** @return QMP's SHUTDOWN event, if the guest has stopped */
@@ -274,6 +297,7 @@ public final class Vm implements AutoCloseable {
      * @param deadline when to give up
      * @return the ending, with the evidence (panic excerpt, console tail, QEMU log tail)
      */
+    @Override
     public VmEnd awaitEnd(Deadline deadline) throws InterruptedException {
         while (true) {
             Optional<Qmp.Shutdown> sd = qmp.awaitShutdown(deadline.remainingMillis(50));
@@ -318,16 +342,19 @@ public final class Vm implements AutoCloseable {
     }
 
     /** @return the last {@code n} console lines, joined */
+    @Override
     public String consoleTail(int n) {
         return console.tail(n).stream().map(ConsoleLine::text).collect(Collectors.joining("\n"));
     }
 
     /** Keeps the run directory's logs when the guest is closed (a failed run). */
+    @Override
     public void keepLogs() {
         keepLogs = true;
     }
 
     /** @return whether the shutdown hook is closing this guest (Ctrl-C, SIGTERM) */
+    @Override
     public boolean interrupted() {
         return interrupted;
     }
