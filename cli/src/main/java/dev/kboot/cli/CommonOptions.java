@@ -1,5 +1,7 @@
 package dev.kboot.cli;
 
+import dev.kboot.launcher.KbootException;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Options every subcommand has (a picocli mixin). */
@@ -12,4 +14,28 @@ public final class CommonOptions {
 
     @Option(names = {"-v", "--verbose"}, description = "Show more: the kernel console next to command output, kboot's choices.")
     boolean verbose;
+
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto", completionCandidates = ColorValues.class,
+            description = "Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never (default: ${DEFAULT-VALUE}).")
+    String color = "auto";
+
+    /** The values of --color, for completion and help. */
+    static final class ColorValues implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return List.of("auto", "always", "never").iterator();
+        }
+    }
+
+    /**
+     * @param fd the descriptor the coloured output goes to ({@link Terminal#STDOUT}, {@link Terminal#STDERR})
+     * @return whether to colour it
+     * @throws KbootException 64 for a --color value other than auto, always or never
+     */
+    boolean colour(int fd) {
+        if (!List.of("auto", "always", "never").contains(color)) {
+            throw KbootException.usage("--color " + color + ": expected auto, always or never");
+        }
+        return Terminal.colour(color, fd);
+    }
 }

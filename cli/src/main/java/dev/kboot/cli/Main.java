@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Imageless boot launcher and kernel test harness: boots a NixOS bootspec closure with "
                 + "direct kernel boot over virtiofs, runs commands and test suites in it, and judges the results.",
-        subcommands = {RunCommand.class, ShellCommand.class, TestCommand.class, ResultsCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ShellCommand.class, TestCommand.class, ResultsCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes:", "%n"})
 public final class Main {
     static final String PREFIX = "kboot: ";

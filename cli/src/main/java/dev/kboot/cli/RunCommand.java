@@ -4,6 +4,7 @@ import dev.kboot.launcher.ExitCode;
 import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.Units;
 import dev.kboot.launcher.console.Console;
+import dev.kboot.launcher.doctor.KernelPreflight;
 import dev.kboot.launcher.guest.ExecResult;
 import dev.kboot.launcher.guest.Guest;
 import dev.kboot.launcher.guest.GuestException;
@@ -91,25 +92,54 @@ final class RunCommand implements Callable<Integer> {
         }
         announce(plan, err, common);
         try {
-            if (interactive) {
-                return shell(plan, clock, err, agentWait, guestOptions.consoleLog, common);
-            }
-            if (!command.isEmpty()) {
-                return runCommand(plan, clock, err, deadline, agentWait);
-            }
-            VmOptions opts = new VmOptions(common.quiet ? null : Console.sinkTo(System.out), guestOptions.consoleLog, err::println, clock);
-            try (Vm vm = Vm.boot(plan, opts)) {
-                VmEnd end = vm.awaitEnd(deadline);
-                if (vm.interrupted()) {
-                    return ExitCode.INTERRUPTED.code();
-                }
-                return report(end, vm, err);
-            }
+            return boot(plan, clock, err, deadline, agentWait);
+        } catch (GuestException e) {
+            explainEarlyEnd(plan, clock, err);
+            throw e;
         } finally {
             if (timings) {
                 clock.lines().forEach(l -> err.println(Main.PREFIX + l));
             }
         }
+    }
+
+    private int boot(BootPlan plan, Timings clock, PrintWriter err, Deadline deadline, Duration agentWait) throws Exception {
+        if (interactive) {
+            return shell(plan, clock, err, agentWait, guestOptions.consoleLog, common);
+        }
+        if (!command.isEmpty()) {
+            return runCommand(plan, clock, err, deadline, agentWait);
+        }
+        VmOptions opts = new VmOptions(common.quiet ? null : Console.sinkTo(System.out), guestOptions.consoleLog, err::println, clock);
+        try (Vm vm = Vm.boot(plan, opts)) {
+            VmEnd end = vm.awaitEnd(deadline);
+            if (vm.interrupted()) {
+                return ExitCode.INTERRUPTED.code();
+            }
+            int status = report(end, vm, err);
+            explainEarlyEnd(plan, clock, err);
+            return status;
+        }
+    }
+
+    /**
+     * When the guest ended without reaching init, runs the kconfig preflight on the kernel it booted
+     * and names what the kernel lacks (a missing CONFIG_VIRTIO_FS, a module the initrd does not hold),
+     * instead of leaving only a timeout or a console tail to read.
+     */
+    static void explainEarlyEnd(BootPlan plan, Timings clock, PrintWriter err) {
+        if (clock.marks().containsKey("init reached")) {
+            return;
+        }
+        List<String> lacks = KernelPreflight.failures(KernelPreflight.check(plan));
+        for (String l : lacks) {
+            err.println(Main.PREFIX + "the guest never reached init; the kernel cannot boot this closure: " + l);
+        }
+        if (!lacks.isEmpty()) {
+            err.println(Main.PREFIX + "see 'kboot doctor " + plan.closure().argument() + " --kernel " + plan.kernelImage().path()
+                    + plan.initrd().map(i -> " --initrd " + i).orElse("") + "'");
+        }
+        err.flush();
     }
 
     private int runCommand(BootPlan plan, Timings clock, PrintWriter err, Deadline deadline, Duration agentWait) throws Exception {

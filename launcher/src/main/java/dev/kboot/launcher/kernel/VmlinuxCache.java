@@ -85,6 +85,23 @@ public final class VmlinuxCache {
         }
     }
 
+    /**
+     * @param image an inspected bzImage
+     * @return the uncompressed ELF an earlier boot cached for it, without extracting anything; empty
+     *         when there is none (or the image is an ELF itself)
+     */
+    public Optional<Path> cached(KernelImage image) {
+        if (image.format() == KernelImage.Format.ELF || !Files.isDirectory(dir.resolve("index"))) {
+            return Optional.empty();
+        }
+        try {
+            Path elf = dir.resolve(contentHash(image.path()) + ".elf");
+            return Files.isRegularFile(elf) ? Optional.of(elf) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** @return whether the payload decompressed into {@code out}; false for an unreadable payload */
     private static boolean extract(Path file, KernelImage.Payload payload, Path out) throws IOException {
         try (OutputStream o = Files.newOutputStream(out); InputStream in = decompressor(file, payload)) {
@@ -122,6 +139,21 @@ public final class VmlinuxCache {
         String hash = HexFormat.of().formatHex(sha.digest());
         Files.writeString(index, hash + "\n");
         return hash;
+    }
+
+    /**
+     * Opens the uncompressed kernel of an image: an ELF as it is, a bzImage's payload decompressed
+     * on the fly (nothing is written).
+     *
+     * @param image an inspected image
+     * @return the stream (close it), or null when the payload's compression cannot be read here
+     * @throws IOException when the file cannot be read
+     */
+    public static InputStream openUncompressed(KernelImage image) throws IOException {
+        if (image.format() == KernelImage.Format.ELF) {
+            return Files.newInputStream(image.path());
+        }
+        return image.payload().isEmpty() ? null : decompressor(image.path(), image.payload().get());
     }
 
     private static InputStream decompressor(Path file, KernelImage.Payload p) throws IOException {

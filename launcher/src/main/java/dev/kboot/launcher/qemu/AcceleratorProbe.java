@@ -65,6 +65,21 @@ public final class AcceleratorProbe {
         return new Decision(Accelerator.TCG, unusable, true);
     }
 
+    /**
+     * The verdict an earlier probe cached for this host boot and this QEMU, without probing.
+     *
+     * @param qemu the QEMU that would boot
+     * @return KVM or TCG with the reason, or empty when nothing is cached
+     */
+    public static java.util.Optional<Decision> cached(QemuBinary qemu) {
+        java.util.Map<String, Object> cache = readCache(ToolProbe.cacheDir().resolve("accel.json"));
+        if (!(HostInfo.bootId() + "|" + qemu.path() + "|" + qemu.versionLine()).equals(cache.get("key"))) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(Boolean.TRUE.equals(cache.get("ok")) ? new Decision(Accelerator.KVM, "KVM works", false)
+                : new Decision(Accelerator.TCG, String.valueOf(cache.get("reason")), true));
+    }
+
     /** @return null when KVM works, else why not */
     private static String kvmUnusable(QemuBinary qemu, Machine machine, Path kernel) {
         Path kvm = Paths.get("/dev/kvm");

@@ -134,7 +134,7 @@ public final class Planner {
      * {@code make modules_install INSTALL_MOD_PATH=mod-install}), then the host's
      * {@code /lib/modules} when it has this release.
      */
-    static Optional<Path> modulesDir(Path explicit, Path kernel, String release) {
+    public static Optional<Path> modulesDir(Path explicit, Path kernel, String release) {
         if (explicit != null) {
             if (!Files.isDirectory(explicit)) {
                 throw KbootException.missing("--modules directory", explicit);
