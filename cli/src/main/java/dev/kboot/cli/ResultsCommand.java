@@ -42,11 +42,6 @@ final class ResultsCommand implements Callable<Integer> {
         return ExitCode.USAGE.code();
     }
 
-    /** Whether to colour: only on a terminal (a console and TERM not dumb), never with --no-color. */
-    static boolean colour(boolean noColor, boolean console, String term) {
-        return !noColor && console && term != null && !term.isBlank() && !term.equals("dumb");
-    }
-
     private static String paint(boolean colour, Status s, String text) {
         if (!colour) {
             return text;
@@ -74,17 +69,25 @@ final class ResultsCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "DIR", description = "A results directory or its results.json.")
         Path dir;
 
-        @Option(names = "--no-color", description = "Never colour the statuses (colour is used only on a terminal).")
+        @Option(names = "--no-color", description = "Never colour the statuses (the same as --color=never).")
         boolean noColor;
 
         @Option(names = "--failures", description = "List only tests that did not pass (failures, crashes, misses, skips).")
         boolean failuresOnly;
 
+        @Option(names = "--json", description = "Print the table's data as JSON (tests, counts, verdict) for scripts.")
+        boolean json;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             RunResult run = ResultsJson.read(dir);
-            boolean c = colour(noColor, System.console() != null, System.getenv("TERM"));
+            if (json) {
+                out.print(ResultsJsonOutput.show(run, failuresOnly));
+                out.flush();
+                return ExitCode.OK.code();
+            }
+            boolean c = !noColor && common.colour(Terminal.STDOUT);
             int width = Math.max(4, run.tests().stream().mapToInt(t -> t.id().toString().length()).max().orElse(4));
             out.println(String.format(Locale.ROOT, "%-8s  %-" + width + "s  %9s  %s", "STATUS", "TEST", "TIME", "REASON"));
             for (TestResult t : run.tests()) {
@@ -129,12 +132,21 @@ final class ResultsCommand implements Callable<Integer> {
         @Option(names = "--all", description = "List unchanged tests too.")
         boolean all;
 
+        @Option(names = "--json", description = "Print the classification as JSON (tests, counts, verdict) for scripts.")
+        boolean json;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             RunResult b = ResultsJson.read(base);
             RunResult h = ResultsJson.read(head);
             Comparison cmp = Comparison.of(b, h);
+            if (json) {
+                Verdict v = Verdict.of(h, cmp);
+                out.print(ResultsJsonOutput.compare(cmp, v, all));
+                out.flush();
+                return v.exitCode().code();
+            }
             int width = Math.max(4, cmp.tests().stream().mapToInt(e -> e.id().toString().length()).max().orElse(4));
             for (Comparison.Entry e : cmp.tests()) {
                 if (!all && e.change() == Change.UNCHANGED) {

@@ -179,12 +179,49 @@ class ResultsCommandTest {
     }
 
     @Test
-    void colourOnlyOnATerminal() {
-        assertTrue(ResultsCommand.colour(false, true, "xterm-256color"));
-        assertFalse(ResultsCommand.colour(true, true, "xterm-256color"), "--no-color");
-        assertFalse(ResultsCommand.colour(false, false, "xterm"), "not a console");
-        assertFalse(ResultsCommand.colour(false, true, "dumb"));
-        assertFalse(ResultsCommand.colour(false, true, null));
+    void colourOnlyOnATerminalUnlessNoColorOrAskedFor() {
+        assertTrue(Terminal.colour("auto", true, "xterm-256color", null));
+        assertFalse(Terminal.colour("never", true, "xterm-256color", null), "--color=never");
+        assertFalse(Terminal.colour("auto", false, "xterm", null), "not a terminal");
+        assertFalse(Terminal.colour("auto", true, "dumb", null));
+        assertFalse(Terminal.colour("auto", true, null, null));
+        assertFalse(Terminal.colour("auto", true, "xterm", "1"), "NO_COLOR (no-color.org)");
+        assertTrue(Terminal.colour("auto", true, "xterm", ""), "an empty NO_COLOR does not count");
+        assertTrue(Terminal.colour("always", false, null, "1"), "--color=always wins over NO_COLOR");
+        Cli r = Cli.run("results", "import", "--suite", "kselftest", in("kselftest/multi.tap"), "--results", out("r"));
+        assertEquals(1, r.code());
+        Cli always = Cli.run("results", "show", out("r"), "--color=always");
+        assertTrue(always.out().contains("\u001b[31mFAIL    \u001b[0m"), always.out());
+        assertFalse(Cli.run("results", "show", out("r"), "--color=always", "--no-color").out().contains("\u001b["));
+        oneLineError(Cli.run("results", "show", out("r"), "--color=maybe"), 64, "--color maybe: expected auto, always or never");
+    }
+
+    @Test
+    void showAndCompareSpeakJson() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertEquals(0, Cli.run("results", "import", "--suite", "kselftest", in("kselftest/timers.tap"), "--results", out("base")).code());
+        Cli head = Cli.run("results", "import", "--suite", "kselftest", in("kselftest/timers-truncated.tap"), "--results", out("head"));
+        Cli show = Cli.run("results", "show", out("head"), "--json");
+        assertEquals(0, show.code(), show.err());
+        var s = json.readTree(show.out());
+        assertEquals(s.path("tests").size(), s.path("counts").path("pass").asInt() + s.path("counts").path("miss").asInt()
+                + s.path("counts").path("fail").asInt(), show.out());
+        assertEquals(3, s.path("counts").path("miss").asInt());
+        assertEquals(2, s.path("verdict").path("exitCode").asInt());
+        assertEquals("kselftest/timers/posix_timers", s.path("tests").get(0).path("id").asText());
+        assertTrue(s.path("tests").get(0).has("durationMs") && s.path("tests").get(0).has("reason"));
+        var failures = json.readTree(Cli.run("results", "show", out("head"), "--json", "--failures").out());
+        failures.path("tests").forEach(t -> assertFalse(t.path("status").asText().equals("pass"), t.toString()));
+
+        Cli cmp = Cli.run("results", "compare", out("base"), out("head"), "--json");
+        assertEquals(2, cmp.code(), "exits like the table does: " + cmp.out());
+        var c = json.readTree(cmp.out());
+        assertEquals(3, c.path("counts").path("missing").asInt(), cmp.out());
+        assertEquals(3, c.path("tests").size(), "unchanged tests only with --all: " + cmp.out());
+        assertEquals("missing", c.path("tests").get(0).path("change").asText());
+        assertEquals("pass", c.path("tests").get(0).path("base").asText());
+        assertEquals("miss", c.path("tests").get(0).path("head").asText());
+        assertEquals(9, json.readTree(Cli.run("results", "compare", out("base"), out("head"), "--json", "--all").out()).path("tests").size());
     }
 
     @Test
