@@ -201,8 +201,11 @@ final class ResultsCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            Importer.Outcome o = Importer.run(new Importer.Request(suite, profile, inputs, results, expunges, baseline,
-                    Main.version(), Instant.now()));
+            Importer.Outcome o;
+            try (ProgressLine progress = ProgressLine.forStderr(err, common, false)) {
+                o = Importer.run(new Importer.Request(suite, profile, inputs, results, expunges, baseline,
+                        Main.version(), Instant.now()), common.quiet ? null : progress);
+            }
             if (!common.quiet) {
                 out.print(SummaryText.render(o.run(), o.comparison()));
             }

@@ -69,7 +69,7 @@ final class Terminal {
         try {
             Process p = new ProcessBuilder("stty", "size").redirectInput(new java.io.File("/dev/tty")).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).trim();
-            if (p.waitFor(2, TimeUnit.SECONDS) && p.exitValue() == 0 && out.matches("\\d+ \\d+")) {
+            if (p.waitFor(2, TimeUnit.SECONDS) && p.exitValue() == 0 && out.matches("\\d+ \\d+") && !out.endsWith(" 0")) {
                 return Math.max(20, Integer.parseInt(out.split(" ")[1]));
             }
         } catch (IOException | RuntimeException e) {

@@ -75,14 +75,14 @@ final class TestCommand implements Callable<Integer> {
         BootPlan plan = Planner.plan(boot.toRequest(true), false);
         RunCommand.announce(plan, err, common);
         java.nio.file.Files.createDirectories(results);
-        VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null,
-                guestOptions.consoleLog != null ? guestOptions.consoleLog : results.resolve("console.log"), err::println, clock);
-        TestRun.Outcome o = TestRun.run(new TestRun.Request(GuestTarget.boot(plan), prepared, results, rerunFailures,
-                Units.duration("--test-timeout", testTimeout), guestOptions.agentWait(), deadline, opts,
-                Main.version(), common.quiet ? null : line -> {
-                    err.println(line);
-                    err.flush();
-                }));
+        TestRun.Outcome o;
+        try (ProgressLine progress = ProgressLine.forStderr(err, common, true)) {
+            VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null,
+                    guestOptions.consoleLog != null ? guestOptions.consoleLog : results.resolve("console.log"), progress::println, clock);
+            o = TestRun.run(new TestRun.Request(GuestTarget.boot(plan), prepared, results, rerunFailures,
+                    Units.duration("--test-timeout", testTimeout), guestOptions.agentWait(), deadline, opts,
+                    Main.version(), common.quiet ? null : progress));
+        }
         err.println(Main.PREFIX + o.verdict().headline());
         for (String d : o.verdict().details()) {
             err.println("  " + d);

@@ -46,6 +46,27 @@ final class KbootProcess {
         return new KbootProcess(pb.start(), runtime, out, err);
     }
 
+    /**
+     * Starts bin/kboot on a pseudo-terminal (util-linux {@code script}), as a user at a terminal runs it;
+     * everything it writes to the terminal (stdout and stderr) goes to {@link #stdout}.
+     */
+    static KbootProcess startOnTerminal(Path runtime, String... args) throws IOException {
+        StringBuilder cmd = new StringBuilder(dev.kboot.launcher.guest.Sh.quote(REPO.resolve("bin/kboot").toString()));
+        for (String a : args) {
+            cmd.append(' ').append(dev.kboot.launcher.guest.Sh.quote(a));
+        }
+        Files.createDirectories(runtime);
+        Path out = runtime.resolve("terminal.txt");
+        Path err = runtime.resolve("script-stderr.txt");
+        ProcessBuilder pb = new ProcessBuilder("script", "-qefc", cmd.toString(), "/dev/null")
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+        pb.environment().put("XDG_RUNTIME_DIR", runtime.toString());
+        pb.environment().put("TERM", "xterm");
+        pb.environment().put("COLUMNS", "120");
+        pb.environment().remove("NO_COLOR");
+        return new KbootProcess(pb.start(), runtime, out, err);
+    }
+
     /** Runs to the end (at most {@code limit}) and returns the exit code. */
     int await(Duration limit) throws Exception {
         if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {

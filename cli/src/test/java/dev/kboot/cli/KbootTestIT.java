@@ -80,12 +80,22 @@ class KbootTestIT {
     @Test
     void aFailingTestIsNamedAndABaselineMakesItARegression() throws Exception {
         Path base = dir.resolve("base");
-        KbootProcess k = test(base, "--suite", "command:" + yaml("base.yaml", """
+        // On a terminal: the live progress line.
+        KbootProcess k = KbootProcess.startOnTerminal(dir.resolve("runtime"), "test", KbootProcess.SAMPLE.toString(), "--results", base.toString(),
+                "--suite", "command:" + yaml("base.yaml", """
                 tests:
                   - {name: stable, command: "true"}
                   - {name: flips, command: "true"}
+                  - {name: waits, command: "sleep 3"}
                 """));
-        assertEquals(0, k.await(Duration.ofMinutes(5)), k.err());
+        assertEquals(0, k.await(Duration.ofMinutes(5)), k.out() + k.err());
+        String terminal = k.out();
+        assertTrue(terminal.contains("\r[0/3 tests] starting"), terminal);
+        assertTrue(terminal.contains("\r[2/3 tests] \u001b[32m2 pass\u001b[0m  command/waits 0:01"),
+                "redrawn while a test runs, with its elapsed time: " + terminal);
+        assertTrue(terminal.contains("\u001b[K"), terminal);
+        assertFalse(terminal.contains("PASS     command/stable"), "a pass is counted, not listed, on a terminal: " + terminal);
+        assertTrue(terminal.contains("kboot: OK: 3 tests, no failure"), terminal);
 
         Path expunges = yaml("expunges.yaml", """
                 expunges:
@@ -104,6 +114,9 @@ class KbootTestIT {
                 """), "--expunges", expunges.toString(), "--baseline", base.resolve("results.json").toString());
         assertEquals(1, k.await(Duration.ofMinutes(5)), k.err());
         assertTrue(k.err().contains("command/flips"), "the failing test is named: " + k.err());
+        assertTrue(k.err().contains("\nPASS     command/stable (") && k.err().contains("\nFAIL     command/flips ("),
+                "without a terminal: one plain line per test: " + k.err());
+        assertFalse(k.err().contains("\r") || k.err().contains("\u001b["), k.err());
         assertTrue(k.err().contains("regression"), k.err());
         Map<String, String> st = statuses(head);
         assertEquals("fail", st.get("command/flips"));

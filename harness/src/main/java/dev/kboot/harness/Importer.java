@@ -86,6 +86,19 @@ public final class Importer {
      *                        missing input, expunge or baseline file, 65 for a malformed expunge or baseline file
      */
     public static Outcome run(Request r) {
+        return run(r, null);
+    }
+
+    /**
+     * Imports and writes the results directory, reporting as it goes.
+     *
+     * @param r        the request
+     * @param progress told when each input is read ({@code SUITE/(reading FILE)} starts) and of every judged
+     *                 result at the end, or null
+     * @return the run, its comparison and verdict
+     * @throws KbootException as {@link #run(Request)}
+     */
+    public static Outcome run(Request r, dev.kboot.harness.run.Progress progress) {
         Suite suite = Suite.parse(r.suite());
         if (suite == Suite.COMMAND) {
             throw KbootException.usage("--suite command: a command suite is judged by its exit status while kboot runs it; it has nothing to import");
@@ -110,7 +123,13 @@ public final class Importer {
         List<Path> artifactBases = new ArrayList<>();
         String release = null;
         int base0 = 0;
+        if (progress != null) {
+            progress.planned(suite.id(), List.of(), java.util.Map.of());
+        }
         for (Path in : r.inputs()) {
+            if (progress != null) {
+                progress.started(TestId.of(suite.id(), "(reading " + in.getFileName() + ")"));
+            }
             if (Files.isDirectory(in)) {
                 artifactBases.add(in);
                 List<TestResult> got = switch (suite) {
@@ -212,6 +231,9 @@ public final class Importer {
                 .finish(r.now());
         Comparison cmp = base == null ? null : Comparison.of(base, run);
         new ResultsDirectory(r.resultsDir()).write(run, cmp, r.baseline() == null ? null : r.baseline().toString());
+        if (progress != null) {
+            run.tests().forEach(progress::finished);
+        }
         return new Outcome(run, cmp, Verdict.of(run, cmp));
     }
 

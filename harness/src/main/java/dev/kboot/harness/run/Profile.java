@@ -116,6 +116,27 @@ public record Profile(String suite, String name, JsonNode settings, List<String>
         }
     }
 
+    /**
+     * The profile's {@code durations}: how long its tests usually take, for the progress line's ETA
+     * when there is no baseline ({@code durations: {timers/nanosleep: 4s, bpf/test_bpf: 3m}}, keys
+     * are test ids below the suite).
+     *
+     * @return test id below the suite to duration; empty when the profile has none
+     * @throws KbootException 65 naming the key when it is not a mapping of durations
+     */
+    public java.util.Map<String, Duration> durations() {
+        JsonNode n = settings.get("durations");
+        java.util.Map<String, Duration> out = new java.util.LinkedHashMap<>();
+        if (n == null || n.isNull()) {
+            return out;
+        }
+        if (!n.isObject()) {
+            throw KbootException.badInput(Path.of(source), "durations", "expected a mapping of test to duration such as 'timers/nanosleep: 4s'");
+        }
+        n.fields().forEachRemaining(e -> out.put(e.getKey(), duration("durations." + e.getKey(), e.getValue().asText())));
+        return out;
+    }
+
     /** @return the profile's {@code description}, or "" */
     public String description() {
         return string("description").orElse("");

@@ -31,7 +31,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -58,11 +57,11 @@ public final class TestRun {
      * @param deadline       the whole run's deadline (--timeout)
      * @param vmOptions      console and notices
      * @param kbootVersion   kboot's version, for the results
-     * @param progress       one line per finished test, or null
+     * @param progress       the plan, each test's start and each result as it comes ({@link Progress}), or null
      */
     public record Request(GuestTarget target, Prepared prepared, Path resultsDir, int rerunFailures,
                           Duration testTimeout, Duration agentTimeout, Deadline deadline, VmOptions vmOptions, String kbootVersion,
-                          Consumer<String> progress) {
+                          Progress progress) {
     }
 
     /**
@@ -110,7 +109,9 @@ public final class TestRun {
         for (String s : suites) {
             String name = s.contains(":") ? s.substring(0, s.indexOf(':')) : s;
             String profile = s.contains(":") ? s.substring(s.indexOf(':') + 1) : null;
-            selected.add(new Selected(Runners.of(name), Profile.resolve(name, profile), s));
+            Profile p = Profile.resolve(name, profile);
+            p.durations(); // a malformed value is a file error now, not after the boot
+            selected.add(new Selected(Runners.of(name), p, s));
         }
         return new Prepared(List.copyOf(selected), ex, base, baseline == null ? null : baseline.toString());
     }
@@ -228,6 +229,10 @@ public final class TestRun {
             if (runner.plansEachTest()) {
                 rec.expect(runner.suite(), plan.tests().stream().map(PlannedTest::id).toList());
             }
+            if (r.progress() != null) {
+                List<TestId> ids = runner.plansEachTest() ? plan.tests().stream().map(PlannedTest::id).toList() : List.of();
+                r.progress().planned(s.label(), ids, expectedMs(ids, s.profile()));
+            }
             List<TestResult> mine = new ArrayList<>(plan.expunged());
             for (PlannedTest t : plan.tests()) {
                 if (stopped) {
@@ -237,6 +242,9 @@ public final class TestRun {
                     rec.incomplete("--timeout hit before " + t.id());
                     stopped = true;
                     break;
+                }
+                if (r.progress() != null) {
+                    r.progress().started(t.id());
                 }
                 List<TestResult> results = runOne(runner, t);
                 for (TestResult one : results) {
@@ -329,10 +337,25 @@ public final class TestRun {
 
         private void progress(TestResult t) {
             if (r.progress() != null) {
-                r.progress().accept(String.format("%-8s %s%s%s", t.status(), t.id(),
-                        t.durationMs() == null ? "" : String.format(" (%.1f s)", t.durationMs() / 1000.0),
-                        t.reason().isEmpty() || t.status() == Status.PASS ? "" : ": " + t.reason()));
+                r.progress().finished(t);
             }
+        }
+
+        /** @return each test's duration in the baseline, else in the profile's {@code durations}, in ms */
+        private java.util.Map<TestId, Long> expectedMs(List<TestId> ids, Profile profile) {
+            java.util.Map<TestId, Long> out = new java.util.HashMap<>();
+            java.util.Map<String, Duration> fromProfile = profile.durations();
+            RunResult base = r.prepared().baseline();
+            for (TestId id : ids) {
+                Long ms = base == null ? null : base.find(id).map(TestResult::durationMs).orElse(null);
+                if (ms == null && fromProfile.containsKey(id.local())) {
+                    ms = fromProfile.get(id.local()).toMillis();
+                }
+                if (ms != null) {
+                    out.put(id, ms);
+                }
+            }
+            return out;
         }
 
         /** Copies what a suite wrote to the shared directory into the results directory's artifacts/. */
