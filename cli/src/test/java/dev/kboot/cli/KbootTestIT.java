@@ -123,6 +123,21 @@ class KbootTestIT {
         assertEquals("expunged", st.get("command/never-run"));
         assertFalse(Files.readString(head.resolve("console.log")).contains("KBOOT-EXPUNGED-TEST-RAN"), "an expunged test is not run");
 
+        // The page for people, from this real run: every test, the regression, the boot's phases.
+        assertTrue(Files.isRegularFile(head.resolve("results.html")), "kboot test writes results.html beside results.json");
+        try (Chromium c = Chromium.start(dir.resolve("profile"))) {
+            c.open(head.resolve("results.html"));
+            assertEquals(st.size(), c.eval("Array.from(document.querySelectorAll('#results tr.test')).filter(r => !r.hidden).length").asInt());
+            assertEquals("command/flips", c.eval("document.querySelector('#change-regression + ul a').textContent").asText());
+            assertTrue(c.eval("document.querySelectorAll('#timeline svg g.phase').length").asInt() >= 4, "the boot's phases as an SVG chart");
+            assertTrue(c.eval("document.querySelector('#timeline svg').textContent").asText().contains("agent ready")
+                    || c.eval("document.querySelector('#timeline svg').textContent").asText().contains("init reached"));
+            c.click("#status-filters button[data-filter=fail]");
+            assertEquals("command/flips", c.eval("Array.from(document.querySelectorAll('#results tr.test')).filter(r => !r.hidden).map(r => r.dataset.id).join()").asText());
+            c.screenshot(KbootProcess.REPO.resolve("cli/target/screenshots/kboot-test-results-html.png"));
+            assertEquals(java.util.List.of(), c.errors(), "no console errors");
+        }
+
         Cli compare = Cli.run("results", "compare", base.toString(), head.toString());
         assertEquals(1, compare.code(), compare.err());
         assertTrue(compare.out().contains("regression") && compare.out().contains("command/flips"), compare.out());

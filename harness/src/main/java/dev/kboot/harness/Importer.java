@@ -230,7 +230,9 @@ public final class Importer {
         RunResult run = new RunResult(info, List.of(suiteName), results, attributed.incomplete(), unused, attributed.unattributed(), false)
                 .finish(r.now());
         Comparison cmp = base == null ? null : Comparison.of(base, run);
-        new ResultsDirectory(r.resultsDir()).write(run, cmp, r.baseline() == null ? null : r.baseline().toString());
+        ResultsDirectory out = new ResultsDirectory(r.resultsDir());
+        out.write(run, cmp, r.baseline() == null ? null : r.baseline().toString());
+        out.writeReport(run, cmp, r.baseline() == null ? null : r.baseline().toString());
         if (progress != null) {
             run.tests().forEach(progress::finished);
         }

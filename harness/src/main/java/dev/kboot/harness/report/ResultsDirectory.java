@@ -20,6 +20,8 @@ public final class ResultsDirectory {
     public static final String JUNIT_XML = "junit.xml";
     /** The short text summary. */
     public static final String SUMMARY_TXT = "summary.txt";
+    /** The page for people ({@link HtmlReport}), written when the run ends. */
+    public static final String RESULTS_HTML = "results.html";
     private final Path dir;
 
     /**
@@ -52,5 +54,17 @@ public final class ResultsDirectory {
         AtomicFiles.write(dir.resolve(RESULTS_JSON), ResultsJson.write(run, comparison, baseline).getBytes(StandardCharsets.UTF_8));
         AtomicFiles.write(dir.resolve(JUNIT_XML), JunitXml.write(run));
         AtomicFiles.write(dir.resolve(SUMMARY_TXT), SummaryText.render(run, comparison).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Writes (replaces) results.html, the page for people: once, when the run has ended.
+     *
+     * @param run        the run
+     * @param comparison the run against its baseline, or null
+     * @param baseline   where the baseline came from, or null
+     * @throws UncheckedIOException if it cannot be written (the previous version is then intact)
+     */
+    public void writeReport(RunResult run, Comparison comparison, String baseline) {
+        AtomicFiles.write(dir.resolve(RESULTS_HTML), HtmlReport.render(run, comparison, baseline).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -313,4 +313,46 @@ public final class ResultsJson {
         }
         return out;
     }
+
+    /**
+     * Reads the baseline comparison a results.json holds (written by a run with {@code --baseline}).
+     *
+     * @param path the file or the directory holding it
+     * @return the comparison and where its baseline came from, or empty when the run had no baseline
+     * @throws KbootException exit 66 if it is missing, 65 naming the field if the comparison is malformed
+     */
+    public static java.util.Optional<Map.Entry<Comparison, String>> readComparison(Path path) {
+        Path file = Files.isDirectory(path) ? path.resolve(ResultsDirectory.RESULTS_JSON) : path;
+        JsonNode c;
+        try {
+            c = MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8)).get("comparison");
+        } catch (IOException e) {
+            throw KbootException.missing("results file (unreadable: " + e.getMessage() + ")", file);
+        }
+        if (c == null || c.isNull()) {
+            return java.util.Optional.empty();
+        }
+        JsonNode tests = c.get("tests");
+        if (tests == null || !tests.isArray()) {
+            throw KbootException.badInput(file, "comparison.tests", "expected an array of {id, base, head, change}");
+        }
+        List<Comparison.Entry> entries = new ArrayList<>();
+        for (int k = 0; k < tests.size(); k++) {
+            JsonNode t = tests.get(k);
+            String at = "comparison.tests[" + k + "]";
+            try {
+                String change = t.path("change").asText().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+                entries.add(new Comparison.Entry(TestId.parse(t.path("id").asText()), status(t.get("base")), status(t.get("head")),
+                        dev.kboot.harness.baseline.Change.valueOf(change)));
+            } catch (IllegalArgumentException e) {
+                throw KbootException.badInput(file, at, "expected {id, base, head, change} with known statuses and changes: " + e.getMessage());
+            }
+        }
+        String baseline = c.path("baseline").isTextual() ? c.path("baseline").asText() : null;
+        return java.util.Optional.of(Map.entry(new Comparison(entries), baseline == null ? "" : baseline));
+    }
+
+    private static Status status(JsonNode n) {
+        return n == null || n.isNull() ? null : Status.ofKey(n.asText());
+    }
 }

@@ -140,7 +140,7 @@ public final class RunRecorder {
     }
 
     /**
-     * Marks the run finished and writes the final files.
+     * Marks the run finished and writes the final files, results.html included.
      *
      * @param end when it ended
      * @return the final run
@@ -148,6 +148,7 @@ public final class RunRecorder {
     public synchronized RunResult finish(Instant end) {
         run = run.finish(end);
         write();
+        dir.writeReport(run, comparison(), baselineName);
         return run;
     }
 
