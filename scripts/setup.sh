@@ -7,9 +7,11 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
 # Debian packages: QEMU 7.2 (with the legacy C virtiofsd), busybox, the tools the sample
-# builder uses, a compiler for the static guest agent, Maven and a JDK.
+# builder uses, a compiler for the static guest agent, Maven and a JDK; asciidoctor for the man
+# pages and chromium for the test of the HTML report.
 packages=(qemu-system-x86 qemu-utils busybox-static cpio kmod gcc libc6-dev make util-linux
-          maven openjdk-17-jdk-headless libvirt0 libvirt-daemon-system libvirt-clients nix-bin tmux)
+          maven openjdk-17-jdk-headless libvirt0 libvirt-daemon-system libvirt-clients nix-bin tmux
+          asciidoctor chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,3 +35,12 @@ sample/build-closure.sh >/dev/null
 
 # kboot itself, with its start-up archive trained on the sample.
 scripts/build.sh
+
+# Shell completion and man pages, made by the build (cli/target/completion, cli/target/man).
+if [ "$(id -u)" -eq 0 ]; then
+  install -D -m 644 cli/target/completion/kboot /usr/share/bash-completion/completions/kboot
+  if [ -d cli/target/man/man1 ]; then
+    install -d /usr/local/share/man/man1
+    install -m 644 cli/target/man/man1/*.1 /usr/local/share/man/man1/
+  fi
+fi
