@@ -9,8 +9,8 @@ package dev.kboot.launcher;
 public enum ExitCode {
     /** The guest powered off (kboot run) or no regression/failure (kboot test). */
     OK(0, "success: the guest powered off, or the verdict found no regression"),
-    /** kboot test: a regression, or without a baseline any failure. */
-    FAILED(1, "kboot test: a regression (with --baseline) or a failure (without)"),
+    /** kboot test: a regression, or without a baseline any failure; kboot doctor: a check failed. */
+    FAILED(1, "kboot test: a regression (with --baseline) or a failure (without); kboot doctor: a check failed"),
     /** kboot test: the run is incomplete (boot failure, crash, tests never reached). */
     INCOMPLETE(2, "kboot test: incomplete run (boot failure, crash, tests never reached, a suite that produced nothing)"),
     /** Bad command line: unknown option, bad value, missing argument. */
