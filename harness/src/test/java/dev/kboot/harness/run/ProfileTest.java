@@ -58,4 +58,20 @@ class ProfileTest {
         assertEquals(ExitCode.DATA, e.exitCode());
         assertTrue(e.getMessage().startsWith(f + ": key 'test-timeout': expected a duration"), e.getMessage());
     }
+
+    @Test
+    void durationsAreAMappingOfTestToDuration() throws Exception {
+        Path f = dir.resolve("d.yaml");
+        Files.writeString(f, "tests:\n  - {name: a, command: 'true'}\ndurations:\n  a: 90s\n  b/c: 2m\n");
+        assertEquals(java.util.Map.of("a", Duration.ofSeconds(90), "b/c", Duration.ofMinutes(2)), Profile.resolve("command", f.toString()).durations());
+        assertEquals(java.util.Map.of(), Profile.resolve("kselftest", "sample").durations());
+        Files.writeString(f, "durations:\n  a: soon\n");
+        KbootException e = assertThrows(KbootException.class, () -> Profile.resolve("command", f.toString()).durations());
+        assertEquals(ExitCode.DATA, e.exitCode());
+        assertTrue(e.getMessage().startsWith(f + ": key 'durations.a': expected a duration"), e.getMessage());
+        Files.writeString(f, "durations: [a, b]\n");
+        e = assertThrows(KbootException.class, () -> dev.kboot.harness.run.TestRun.prepare(java.util.List.of("command:" + f), null, null));
+        assertEquals(ExitCode.DATA, e.exitCode(), "checked before anything boots");
+        assertTrue(e.getMessage().contains("key 'durations'"), e.getMessage());
+    }
 }
