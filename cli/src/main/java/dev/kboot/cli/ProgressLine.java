@@ -213,13 +213,7 @@ final class ProgressLine implements Progress, AutoCloseable {
     }
 
     private static String sgr(Status s) {
-        return switch (s) {
-            case PASS -> "32";
-            case FAIL, TIMEOUT, CRASH, ERROR -> "31";
-            case SKIP, EXPUNGED, XFAIL -> "33";
-            case XPASS -> "36";
-            case MISS -> "35";
-        };
+        return Terminal.sgr(s);
     }
 
     private String colourCounts(String text) {

@@ -43,17 +43,7 @@ final class ResultsCommand implements Callable<Integer> {
     }
 
     private static String paint(boolean colour, Status s, String text) {
-        if (!colour) {
-            return text;
-        }
-        String code = switch (s) {
-            case PASS -> "32";
-            case FAIL, TIMEOUT, CRASH, ERROR -> "31";
-            case SKIP, EXPUNGED, XFAIL -> "33";
-            case XPASS -> "36";
-            case MISS -> "35";
-        };
-        return "\u001b[" + code + "m" + text + "\u001b[0m";
+        return Terminal.paint(colour, Terminal.sgr(s), text);
     }
 
     /** {@code kboot results show DIR}. */

@@ -56,6 +56,17 @@ final class Terminal {
         return on ? "\u001b[" + sgr + "m" + text + "\u001b[0m" : text;
     }
 
+    /** @return the SGR colour of a test status: green passed, red failed, yellow skipped, cyan XPASS, magenta MISS */
+    static String sgr(dev.kboot.harness.model.Status s) {
+        return switch (s) {
+            case PASS -> "32";
+            case FAIL, TIMEOUT, CRASH, ERROR -> "31";
+            case SKIP, EXPUNGED, XFAIL -> "33";
+            case XPASS -> "36";
+            case MISS -> "35";
+        };
+    }
+
     /** @return the terminal's width in columns: $COLUMNS, else {@code stty size} on /dev/tty, else 80 */
     static int columns() {
         try {

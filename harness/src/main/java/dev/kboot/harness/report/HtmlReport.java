@@ -195,7 +195,7 @@ public final class HtmlReport {
         long end = Math.max(1, phases.values().stream().mapToLong(Long::longValue).max().orElse(1));
         int row = 22, label = 190, chart = 560, width = label + chart + 90;
         StringBuilder s = new StringBuilder();
-        s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"boot phase timeline\" width=\"").append(width)
+        s.append("<svg role=\"img\" aria-label=\"boot phase timeline\" width=\"").append(width)
                 .append("\" height=\"").append(phases.size() * row + 28).append("\" viewBox=\"0 0 ").append(width).append(' ')
                 .append(phases.size() * row + 28).append("\">");
         long prev = 0;

@@ -10,6 +10,7 @@ import dev.kboot.harness.baseline.Comparison;
 import dev.kboot.harness.crash.CrashAttribution;
 import dev.kboot.harness.model.RunInfo;
 import dev.kboot.harness.model.RunResult;
+import dev.kboot.harness.model.TestId;
 import dev.kboot.harness.model.TestResult;
 import dev.kboot.harness.parse.KselftestParser;
 import dev.kboot.harness.parse.KunitParser;
@@ -140,13 +141,14 @@ class ReportTest {
             assertFalse(now.finished());
             assertTrue(Files.readString(rd.dir().resolve("summary.txt")).contains("INCOMPLETE: the run did not finish"));
             DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(rd.dir().resolve("junit.xml").toFile());
+            assertFalse(Files.exists(rd.dir().resolve("results.html")), "the page for people is written when the run ends");
         }
         RunResult done = rec.finish(Instant.parse("2026-11-22T04:00:00Z"));
         assertTrue(ResultsJson.read(rd.dir()).finished());
         assertEquals(ExitCode.FAILED, rec.verdict().exitCode());
         assertEquals(done, ResultsJson.read(rd.dir().resolve("results.json")));
         try (Stream<Path> s = Files.list(rd.dir())) {
-            assertEquals(List.of("junit.xml", "results.json", "summary.txt"), s.map(p -> p.getFileName().toString()).sorted().toList(),
+            assertEquals(List.of("junit.xml", "results.html", "results.json", "summary.txt"), s.map(p -> p.getFileName().toString()).sorted().toList(),
                     "no temp files left behind");
         }
         String summary = Files.readString(rd.dir().resolve("summary.txt"));
@@ -191,5 +193,21 @@ class ReportTest {
         assertEquals("\u00e9".repeat(10), TestResult.cap("\u00e9".repeat(10)));
         String wide = TestResult.cap("\u00e9".repeat(20000));
         assertFalse(wide.contains("\ufffd"), "no character is split");
+    }
+
+    @Test
+    void theHtmlReportIsSelfContainedAndEscapesWhatTestsPrinted() {
+        TestId id = TestId.of("command", "<b>bold</b>");
+        RunResult run = RunResult.started(info().withPhases(java.util.Map.of("QEMU started", 120L)), List.of("command"))
+                .with(TestResult.fail(id, "", "printed </script><script>alert(1)</script>").withExcerpt("a & b < c"))
+                .finish(Instant.parse("2026-11-22T04:00:00Z"));
+        String html = HtmlReport.render(run, null, null);
+        assertFalse(html.contains("<script>alert"), "what a test printed is text, not markup");
+        assertTrue(html.contains("printed &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assertTrue(html.contains("a &amp; b &lt; c"));
+        assertTrue(html.contains("data-id=\"command/&lt;b&gt;bold&lt;/b&gt;\""));
+        assertFalse(html.contains("http://") || html.contains("https://") || html.contains(" src="), "nothing is fetched");
+        assertTrue(html.contains("<svg") && html.contains("QEMU started"), "the phase timeline");
+        assertEquals(1, html.split("<tr class=\"test\"").length - 1);
     }
 }
