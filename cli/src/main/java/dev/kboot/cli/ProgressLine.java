@@ -79,9 +79,12 @@ final class ProgressLine implements Progress, AutoCloseable {
         }
     }
 
-    /** @return a progress line on stderr for this process: live on a terminal (unless verbose), plain lines otherwise */
+    /**
+     * @return a progress line on stderr for this process: live on a terminal (unless --verbose, whose
+     *         console lines would break it), plain lines otherwise; nothing with --quiet
+     */
     static ProgressLine forStderr(PrintWriter err, CommonOptions common, boolean plainLines) {
-        boolean live = !common.verbose && Terminal.isTerminal(Terminal.STDERR) && !"dumb".equals(System.getenv("TERM"));
+        boolean live = !common.quiet && !common.verbose && Terminal.isTerminal(Terminal.STDERR) && !"dumb".equals(System.getenv("TERM"));
         return new ProgressLine(err, live, live && common.colour(Terminal.STDERR), live ? Terminal.columns() : 80, plainLines,
                 System::currentTimeMillis, true);
     }
