@@ -18,9 +18,11 @@ public enum ExitCode {
     /** A malformed input file or field (boot.json, expunges, results). */
     DATA(65, "malformed input: boot.json, an expunge file or a results file (the message names file, key and what was expected)"),
     /** A named input file does not exist or cannot be read. */
-    NO_INPUT(66, "a named input file (closure, kernel, initrd, modules) is missing or unreadable"),
-    /** qemu or virtiofsd (or the accelerator asked for) is missing or unusable. */
-    UNAVAILABLE(69, "qemu, virtiofsd or the requested accelerator is missing or unusable"),
+    NO_INPUT(66, "a named input (closure, kernel, initrd, modules, image; a libvirt domain, network, pool or volume) is missing or unreadable"),
+    /** qemu, virtiofsd, libvirt (or the accelerator asked for) is missing or unusable. */
+    UNAVAILABLE(69, "qemu, virtiofsd, libvirt (daemon, connection, network) or the requested accelerator is missing or unusable"),
+    /** libvirt refused a definition or an operation. */
+    REFUSED(78, "libvirt refused a definition or operation (a name held by another UUID, XML or a setting it does not support); the message names libvirt's error code"),
     /** The run hit --timeout (kboot run) ; the last console lines are printed. */
     TIMEOUT(124, "the run hit --timeout; the last 50 console lines are printed"),
     /** kboot's own failure (a bug or an unexpected host error). */

@@ -102,8 +102,7 @@ public final class Planner {
         AcceleratorProbe.Decision accel = dryRun ? dryRunAccel(r.accel())
                 : AcceleratorProbe.decide(r.accel(), qemu, machine, bootKernel);
 
-        List<String> words = new ArrayList<>(spec.kernelParams());
-        words.addAll(List.of("root=tmpfs", "console=ttyS0,115200", "console=hvc0", "init=" + spec.init(), "panic=-1"));
+        List<String> words = cmdlineWords(spec, true);
         if (machine == Machine.MICROVM && accel.accel() == Accelerator.TCG) {
             HostInfo.tscKhz().ifPresent(khz -> words.add("tsc_early_khz=" + khz));
         }
@@ -113,6 +112,22 @@ public final class Planner {
         Path unshare = ToolProbe.find(null, List.of("unshare"), List.of()).orElse(null);
         return new BootPlan(closure, image, bootKernel, initrd, List.copyOf(shares), modulesNote, qemu, virtiofsd, accel,
                 machine, String.join(" ", words), r.cpus(), r.memoryBytes(), List.copyOf(r.qemuArgs()), r.agent(), root, unshare);
+    }
+
+    /**
+     * @param spec the bootspec
+     * @param hvc0 whether the guest has the virtio console hvc0 (kboot run's QEMU has; a libvirt domain has only ttyS0)
+     * @return the bootspec's {@code kernelParams}, then the imageless contract: {@code root=tmpfs
+     *         console=ttyS0,115200 [console=hvc0] init=<init> panic=-1}
+     */
+    public static List<String> cmdlineWords(Bootspec spec, boolean hvc0) {
+        List<String> words = new ArrayList<>(spec.kernelParams());
+        words.addAll(List.of("root=tmpfs", "console=ttyS0,115200"));
+        if (hvc0) {
+            words.add("console=hvc0");
+        }
+        words.addAll(List.of("init=" + spec.init(), "panic=-1"));
+        return words;
     }
 
     private static AcceleratorProbe.Decision dryRunAccel(AcceleratorProbe.Choice c) {
