@@ -8,10 +8,11 @@ cd "$repo"
 
 # Debian packages: QEMU 7.2 (with the legacy C virtiofsd), busybox, the tools the sample
 # builder uses, a compiler for the static guest agent, Maven and a JDK; asciidoctor for the man
-# pages and chromium for the test of the HTML report.
+# pages and chromium for the test of the HTML report; libvirt with dnsmasq (its default
+# network's DHCP), and extlinux, fdisk and e2fsprogs for the sample disk image.
 packages=(qemu-system-x86 qemu-utils busybox-static cpio kmod gcc libc6-dev make util-linux
-          maven openjdk-17-jdk-headless libvirt0 libvirt-daemon-system libvirt-clients nix-bin tmux
-          asciidoctor chromium)
+          maven openjdk-17-jdk-headless libvirt0 libvirt-daemon-system libvirt-clients dnsmasq-base
+          extlinux syslinux-common fdisk e2fsprogs nix-bin tmux asciidoctor chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,6 +33,12 @@ if [ -x sample/build-kselftests.sh ]; then
   sample/build-kselftests.sh
 fi
 sample/build-closure.sh >/dev/null
+# The sample disk image for the libvirt backend (a loop mount: root only).
+if [ "$(id -u)" -eq 0 ]; then
+  sample/build-image.sh >/dev/null
+else
+  echo "setup: not root: the sample disk image (sample/build-image.sh) is not built; kboot's libvirt end-to-end tests need it" >&2
+fi
 
 # kboot itself, with its start-up archive trained on the sample.
 scripts/build.sh
