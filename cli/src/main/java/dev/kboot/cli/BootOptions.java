@@ -13,9 +13,9 @@ import picocli.CommandLine.Parameters;
 
 /** The boot options shared by {@code kboot run}, {@code kboot shell} and {@code kboot test} (a picocli mixin). */
 public final class BootOptions {
-    @Parameters(index = "0", paramLabel = "RESULT",
+    @Parameters(index = "0", arity = "0..1", paramLabel = "RESULT",
             description = "The closure: a toplevel directory, a 'result' symlink to one, or its boot.json.")
-    Path result;
+    String result;
 
     @Option(names = "--specialisation", paramLabel = "NAME", description = "Boot this specialisation (org.nixos.specialisation.v1).")
     String specialisation;
@@ -65,6 +65,9 @@ public final class BootOptions {
 
     /** @return the request these options describe */
     BootRequest toRequest(boolean agent) {
+        if (result == null) {
+            throw dev.kboot.launcher.KbootException.usage("Missing required parameter: 'RESULT'");
+        }
         if (cpus < 1 || cpus > 256) {
             throw dev.kboot.launcher.KbootException.usage("--cpus " + cpus + ": expected 1 to 256");
         }
@@ -75,7 +78,7 @@ public final class BootOptions {
             throw dev.kboot.launcher.KbootException.usage("--accel " + accel + ": expected auto, kvm or tcg");
         }
         List<Share> parsed = shares.stream().map(Share::parse).toList();
-        return new BootRequest(result, specialisation, kernel, initrd, modules, store, parsed, append, cpus,
+        return new BootRequest(Path.of(result), specialisation, kernel, initrd, modules, store, parsed, append, cpus,
                 Units.memoryBytes("--memory", memory), choice, machine.toLowerCase(Locale.ROOT), qemu, virtiofsd, qemuArgs, agent);
     }
 }

@@ -20,8 +20,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Imageless boot launcher and kernel test harness: boots a NixOS bootspec closure with "
                 + "direct kernel boot over virtiofs, runs commands and test suites in it, and judges the results.",
-        subcommands = {RunCommand.class, ShellCommand.class, TestCommand.class, ResultsCommand.class, DoctorCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: see the table in kboot --help (0 success, 1 failed verdict, 2 incomplete run, 64-69 bad input or host, 124 timeout, 130 interrupted, 255 guest crash)."})
+        subcommands = {RunCommand.class, ShellCommand.class, TestCommand.class, ResultsCommand.class, DoctorCommand.class, LibvirtCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: see the table in kboot --help (0 success, 1 failed verdict, 2 incomplete run, 64-69 bad input or host, 78 libvirt refused, 124 timeout, 130 interrupted, 255 guest crash)."})
 public final class Main {
     static final String PREFIX = "kboot: ";
 

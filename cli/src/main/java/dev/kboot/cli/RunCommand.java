@@ -8,11 +8,16 @@ import dev.kboot.launcher.doctor.KernelPreflight;
 import dev.kboot.launcher.guest.ExecResult;
 import dev.kboot.launcher.guest.Guest;
 import dev.kboot.launcher.guest.GuestException;
+import dev.kboot.launcher.guest.GuestTarget;
+import dev.kboot.launcher.libvirt.DomainMachine;
+import dev.kboot.launcher.libvirt.LibvirtConnection;
+import dev.kboot.launcher.libvirt.LibvirtTarget;
 import dev.kboot.launcher.guest.OutputListener;
 import dev.kboot.launcher.guest.Sh;
 import dev.kboot.launcher.process.Deadline;
 import dev.kboot.launcher.process.RunDirectory;
 import dev.kboot.launcher.vm.BootPlan;
+import dev.kboot.launcher.vm.GuestMachine;
 import dev.kboot.launcher.vm.Planner;
 import dev.kboot.launcher.vm.Timings;
 import dev.kboot.launcher.vm.Vm;
@@ -56,6 +61,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     GuestOptions guestOptions;
 
+    @Mixin
+    LibvirtGuestOptions libvirtOptions;
+
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Give up after this long (e.g. 90s, 5m), boot included: exit 124 with the last console lines.")
     String timeout;
 
@@ -84,6 +92,16 @@ final class RunCommand implements Callable<Integer> {
         Timings clock = new Timings();
         clock.mark("kboot started");
         boolean agent = interactive || !command.isEmpty();
+        libvirtOptions.check(boot, true);
+        if (libvirtOptions.on()) {
+            try {
+                return inDomain(clock, err, deadline, agentWait);
+            } finally {
+                if (timings) {
+                    clock.lines().forEach(l -> err.println(Main.PREFIX + l));
+                }
+            }
+        }
         BootPlan plan = Planner.plan(boot.toRequest(agent), dryRun);
         clock.mark("boot planned");
         if (dryRun) {
@@ -142,13 +160,50 @@ final class RunCommand implements Callable<Integer> {
         err.flush();
     }
 
+    /**
+     * {@code kboot run --libvirt NAME [-- CMD | -i]}: the same in a libvirt domain, started (and
+     * powered off at the end) or attached to (and left running). Without a command the console
+     * is streamed until the domain stops.
+     */
+    private int inDomain(Timings clock, PrintWriter err, Deadline deadline, Duration agentWait) throws Exception {
+        if (dryRun) {
+            throw KbootException.usage("--dry-run with --libvirt: kboot libvirt define --dry-run prints the domain's definition");
+        }
+        List<String> cmd = new ArrayList<>(command);
+        if (boot.result != null) {
+            cmd.add(0, boot.result); // after --, picocli gives the first word to RESULT's position
+        }
+        LibvirtTarget target = libvirtOptions.target();
+        if (interactive && !cmd.isEmpty()) {
+            throw KbootException.usage("--interactive and a command (-- CMD) exclude each other");
+        }
+        if (interactive) {
+            return shell(target, clock, err, agentWait, guestOptions.consoleLog, common);
+        }
+        if (!cmd.isEmpty()) {
+            return runCommand(target, cmd, clock, err, deadline, agentWait);
+        }
+        VmOptions opts = new VmOptions(common.quiet ? null : Console.sinkTo(System.out), guestOptions.consoleLog, err::println, clock);
+        try (DomainMachine m = DomainMachine.open(LibvirtConnection.open(target.uri()), target.name(), opts, false)) {
+            VmEnd end = m.awaitEnd(deadline);
+            if (m.interrupted()) {
+                return ExitCode.INTERRUPTED.code();
+            }
+            return report(end, m, err);
+        }
+    }
+
     private int runCommand(BootPlan plan, Timings clock, PrintWriter err, Deadline deadline, Duration agentWait) throws Exception {
+        return runCommand(GuestTarget.boot(plan), command, clock, err, deadline, agentWait);
+    }
+
+    private int runCommand(GuestTarget target, List<String> command, Timings clock, PrintWriter err, Deadline deadline, Duration agentWait) throws Exception {
         String cmdline = command.size() == 1 ? command.get(0) : Sh.join(command);
         VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null, guestOptions.consoleLog, err::println, clock);
         Duration bootLimit = deadline.remaining().compareTo(agentWait) < 0 ? deadline.remaining() : agentWait;
         Guest guest;
         try {
-            guest = Guest.boot(plan, opts, bootLimit);
+            guest = target.open(opts, bootLimit);
         } catch (GuestException e) {
             if (deadline.expired()) {
                 throw new KbootException(ExitCode.TIMEOUT, "timed out after " + timeout + " before the guest agent answered", e.detail(), e);
@@ -193,9 +248,16 @@ final class RunCommand implements Callable<Integer> {
 
     /** Boots {@code plan} with the agent and runs an interactive shell on this terminal. */
     static int shell(BootPlan plan, Timings clock, PrintWriter err, Duration agentWait, Path consoleLog, CommonOptions common) throws Exception {
+        return shell(GuestTarget.boot(plan), clock, err, agentWait, consoleLog, common);
+    }
+
+    /** Opens {@code target} with the agent and runs an interactive shell on this terminal. */
+    static int shell(GuestTarget target, Timings clock, PrintWriter err, Duration agentWait, Path consoleLog, CommonOptions common) throws Exception {
         VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null, consoleLog, err::println, clock);
-        try (Guest guest = Guest.boot(plan, opts, agentWait)) {
-            err.println(Main.PREFIX + "shell in " + plan.closure().bootspec().label() + " (" + guest.hello() + "); Ctrl-] leaves and powers the guest off");
+        try (Guest guest = target.open(opts, agentWait)) {
+            String label = guest.vm().facts().label();
+            err.println(Main.PREFIX + "shell in " + (label == null ? "the guest" : label) + " (" + guest.hello() + "); Ctrl-] leaves"
+                    + (guest.vm().attached() ? " (the guest keeps running)" : " and powers the guest off"));
             err.flush();
             int status = TerminalSession.run(guest);
             if (guest.vm().interrupted()) {
@@ -227,7 +289,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Prints the ending and returns its exit status. */
-    static int report(VmEnd end, Vm vm, PrintWriter err) {
+    static int report(VmEnd end, GuestMachine vm, PrintWriter err) {
         if (end.kind() == VmEnd.Kind.POWERED_OFF) {
             return ExitCode.OK.code();
         }
@@ -239,7 +301,9 @@ final class RunCommand implements Callable<Integer> {
             }
             err.println(d.stripTrailing());
         });
-        err.println(Main.PREFIX + "logs kept in " + vm.runDirectory());
+        if (vm instanceof Vm qemu) {
+            err.println(Main.PREFIX + "logs kept in " + qemu.runDirectory());
+        }
         return end.kind().exitCode().code();
     }
 

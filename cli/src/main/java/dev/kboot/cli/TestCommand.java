@@ -39,6 +39,9 @@ final class TestCommand implements Callable<Integer> {
     @Mixin
     GuestOptions guestOptions;
 
+    @Mixin
+    LibvirtGuestOptions libvirtOptions;
+
     @Option(names = "--suite", paramLabel = "SUITE[:PROFILE]", required = true,
             description = "A suite to run: kselftest, kunit, fstests, blktests, ltp or command; PROFILE names a profile of testsuites/SUITE.yaml or a YAML file. Repeatable.")
     List<String> suites = new ArrayList<>();
@@ -71,15 +74,26 @@ final class TestCommand implements Callable<Integer> {
         }
         Deadline deadline = timeout == null ? Deadline.never() : Deadline.in(Units.duration("--timeout", timeout));
         Timings clock = new Timings();
+        libvirtOptions.check(boot, false);
         TestRun.Prepared prepared = TestRun.prepare(suites, expunges, baseline);
-        BootPlan plan = Planner.plan(boot.toRequest(true), false);
-        RunCommand.announce(plan, err, common);
+        GuestTarget target;
+        if (libvirtOptions.on()) {
+            var domain = libvirtOptions.target();
+            if (!common.quiet) {
+                err.println(Main.PREFIX + "running in libvirt domain " + domain.name() + " (" + domain.uri() + ")");
+            }
+            target = domain;
+        } else {
+            BootPlan plan = Planner.plan(boot.toRequest(true), false);
+            RunCommand.announce(plan, err, common);
+            target = GuestTarget.boot(plan);
+        }
         java.nio.file.Files.createDirectories(results);
         TestRun.Outcome o;
         try (ProgressLine progress = ProgressLine.forStderr(err, common, true)) {
             VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null,
                     guestOptions.consoleLog != null ? guestOptions.consoleLog : results.resolve("console.log"), progress::println, clock);
-            o = TestRun.run(new TestRun.Request(GuestTarget.boot(plan), prepared, results, rerunFailures,
+            o = TestRun.run(new TestRun.Request(target, prepared, results, rerunFailures,
                     Units.duration("--test-timeout", testTimeout), guestOptions.agentWait(), deadline, opts,
                     Main.version(), common.quiet ? null : progress));
         }
