@@ -65,6 +65,11 @@ class LibvirtIT {
                     failures.add("domain " + name.strip() + " was left");
                 }
             }
+            if (LibvirtHost.virsh("net-info", RUN).code() == 0) {
+                LibvirtHost.virsh("net-destroy", RUN);
+                LibvirtHost.virsh("net-undefine", RUN);
+                failures.add("network " + RUN + " was left");
+            }
             if (poolDir != null) {
                 for (String line : LibvirtHost.virsh("vol-list", RUN).out().split("\n")) {
                     String vol = line.strip().split("\\s+")[0];
@@ -191,6 +196,20 @@ class LibvirtIT {
             assertEquals(1, net.err().strip().split("\n").length, net.err());
         } finally {
             kboot("libvirt", "undefine", name, "--remove-storage", "--connect", LibvirtHost.URI);
+        }
+        // a network that exists but is not active: the host is not ready (69), and the hint names it
+        Path netXml = dir.resolve("net.xml");
+        Files.writeString(netXml, "<network><name>" + RUN + "</name><bridge name='kbit" + RUN.hashCode() % 10000 + "'/></network>");
+        check(LibvirtHost.virsh("net-define", netXml.toString()));
+        KbootProcess inactive = kboot("libvirt", "define", IMAGE.toString(), "--name", name, "--type", "qemu", "--pool", RUN,
+                "--network", RUN, "--state-dir", dir.resolve("state-err").toString(), "--state", "running", "--connect", LibvirtHost.URI);
+        try {
+            assertEquals(69, inactive.process.exitValue(), inactive.err());
+            assertTrue(inactive.err().contains("network '" + RUN + "' is not active [VIR_ERR_OPERATION_INVALID]; start it: virsh net-start " + RUN),
+                    inactive.err());
+        } finally {
+            kboot("libvirt", "undefine", name, "--remove-storage", "--connect", LibvirtHost.URI);
+            LibvirtHost.virsh("net-undefine", RUN);
         }
         KbootProcess pool = kboot("libvirt", "define", IMAGE.toString(), "--name", name, "--pool", "kbit-no-such-pool", "--connect", LibvirtHost.URI);
         assertEquals(66, pool.process.exitValue(), pool.err());

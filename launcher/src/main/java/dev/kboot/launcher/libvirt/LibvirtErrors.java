@@ -46,6 +46,9 @@ public final class LibvirtErrors {
         if (code == null) {
             return ExitCode.UNAVAILABLE;
         }
+        if (code == Error.ErrorNumber.VIR_ERR_OPERATION_INVALID && message != null && message.contains(" is not active")) {
+            return ExitCode.UNAVAILABLE; // an inactive network or pool: the host is not ready, nothing was refused
+        }
         return switch (code) {
             case VIR_ERR_NO_DOMAIN, VIR_ERR_NO_NETWORK, VIR_ERR_NO_STORAGE_POOL, VIR_ERR_NO_STORAGE_VOL, VIR_ERR_NO_DOMAIN_SNAPSHOT -> ExitCode.NO_INPUT;
             case VIR_ERR_XML_ERROR, VIR_ERR_XML_DETAIL, VIR_ERR_CONFIG_UNSUPPORTED, VIR_ERR_DOM_EXIST, VIR_ERR_NETWORK_EXIST,
@@ -53,6 +56,12 @@ public final class LibvirtErrors {
                  VIR_ERR_INVALID_MAC, VIR_ERR_STORAGE_POOL_BUILT -> ExitCode.REFUSED;
             default -> ExitCode.UNAVAILABLE;
         };
+    }
+
+    /** @return the first 'quoted' word of libvirt's message, or {@code otherwise} */
+    private static String quoted(String m, String otherwise) {
+        java.util.regex.Matcher q = java.util.regex.Pattern.compile("'([^']+)'").matcher(m);
+        return q.find() ? q.group(1) : otherwise;
     }
 
     /** @return advice for the failures users meet, or null */
@@ -74,13 +83,14 @@ public final class LibvirtErrors {
             return "define the network (virsh net-define, or kboot libvirt apply), or pick another with --network";
         }
         if (code == Error.ErrorNumber.VIR_ERR_OPERATION_INVALID && m.contains("network") && m.contains("not active")) {
-            return "start it: virsh net-start NAME (and net-autostart NAME to keep it started)";
+            String name = quoted(m, "NAME");
+            return "start it: virsh net-start " + name + " (and virsh net-autostart " + name + " to keep it started)";
         }
         if (code == Error.ErrorNumber.VIR_ERR_NO_STORAGE_POOL) {
             return "define and start the pool (virsh pool-define-as NAME dir --target DIR; virsh pool-build NAME; virsh pool-start NAME), or pick another with --pool";
         }
         if (code == Error.ErrorNumber.VIR_ERR_OPERATION_INVALID && m.contains("storage pool") && m.contains("not active")) {
-            return "start it: virsh pool-start NAME";
+            return "start it: virsh pool-start " + quoted(m, "NAME");
         }
         if (code == Error.ErrorNumber.VIR_ERR_NO_DOMAIN) {
             return "kboot libvirt list shows the domains";
