@@ -37,12 +37,6 @@ public record DomainRequest(Path source, boolean imageless, Path kernel, Path mo
                 "default", DomainSpec.Hypervisor.KVM, DomainSpec.Firmware.BIOS, Optional.empty(), true);
     }
 
-    /** @return a copy booting the closure imageless */
-    public DomainRequest withImageless(boolean on) {
-        return new DomainRequest(source, on, kernel, modules, specialisation, append, name, uuid, memoryBytes, cpus, network, pool,
-                type, firmware, stateDir, writableShare);
-    }
-
     /** @return a copy with this memory size in bytes */
     public DomainRequest withMemory(long bytes) {
         return new DomainRequest(source, imageless, kernel, modules, specialisation, append, name, uuid, bytes, cpus, network, pool,
