@@ -90,8 +90,8 @@ final class ResultsCommand implements Callable<Integer> {
                 if (reason.length() > 120) {
                     reason = reason.substring(0, 117) + "...";
                 }
-                if (!t.incidents().isEmpty()) {
-                    reason = (reason.isEmpty() ? "" : reason + "; ") + t.incidents().get(0).headline();
+                if (!t.incidents().isEmpty() && !reason.contains(t.incidents().get(0).title())) {
+                    reason = (reason.isEmpty() ? "" : reason + "; ") + t.incidents().get(0).title() + (t.incidents().get(0).expected() ? " (expected)" : "");
                 }
                 out.println(paint(c, t.status(), status) + String.format(Locale.ROOT, "  %-" + width + "s  %9s  %s", t.id(), time, reason).stripTrailing());
             }
@@ -104,7 +104,8 @@ final class ResultsCommand implements Callable<Integer> {
     /** {@code kboot results compare BASE HEAD}. */
     @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Classify every test of HEAD against BASE: regression, fixed, persistent-failure, unstable, new, "
-                    + "missing, coverage-loss or unchanged.",
+                    + "missing, coverage-loss or unchanged; and every kernel crash or warning by its title: regression (new in HEAD), "
+                    + "persistent-failure (in both) or fixed.",
                     "Exits like 'kboot test': 0 no regression, 1 regression, 2 HEAD is incomplete."})
     static final class Compare implements Callable<Integer> {
         @Spec
@@ -145,9 +146,14 @@ final class ResultsCommand implements Callable<Integer> {
                 out.println(String.format(Locale.ROOT, "%-18s  %-" + width + "s  %s -> %s", e.change().key(), e.id(),
                         e.base() == null ? "(absent)" : e.base().key(), e.head() == null ? "(absent)" : e.head().key()));
             }
+            for (Comparison.Crash x : cmp.crashes()) {
+                out.println(String.format(Locale.ROOT, "%-18s  %s: %s (%s)", x.change().key(), x.fatal() ? "crash" : "warning", x.title(),
+                        String.join(", ", x.where())));
+            }
             List<String> parts = cmp.counts().entrySet().stream().filter(x -> x.getValue() > 0)
                     .map(x -> x.getValue() + " " + x.getKey().key()).toList();
-            out.println(cmp.tests().size() + " tests: " + String.join(", ", parts));
+            out.println(cmp.tests().size() + " tests: " + String.join(", ", parts)
+                    + (cmp.crashes().isEmpty() ? "" : "; " + cmp.crashes().size() + " kernel incident titles"));
             Verdict v = Verdict.of(h, cmp);
             out.println("verdict: " + v.headline() + " (exit " + v.exitCode().code() + ")");
             out.flush();

@@ -153,7 +153,7 @@ public final class Importer {
             }
             final int lineBase = base0;
             for (Incident i : CrashAttribution.watchLines(lines)) {
-                incidents.add(new Incident(i.signature(), i.fatal(), i.line(), i.elapsedMs() + lineBase, i.excerpt()));
+                incidents.add(i.at(i.elapsedMs() + lineBase));
             }
             List<Located> located = null;
             List<TestResult> got = null;

@@ -1,5 +1,6 @@
 package dev.kboot.harness.baseline;
 
+import dev.kboot.harness.model.Incident;
 import dev.kboot.harness.model.RunResult;
 import dev.kboot.harness.model.Status;
 import dev.kboot.harness.model.TestId;
@@ -11,11 +12,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A run set against a baseline run, test by test.
+ * A run set against a baseline run, test by test and kernel crash by kernel crash.
  *
- * @param tests every test of either run: head's in head order, then those only in the baseline
+ * @param tests   every test of either run: head's in head order, then those only in the baseline
+ * @param crashes every kernel incident title of either run (incidents a test provoked on purpose left
+ *                out): head's in order of first sighting, then those only in the baseline
  */
-public record Comparison(List<Entry> tests) {
+public record Comparison(List<Entry> tests, List<Crash> crashes) {
     /**
      * One test's movement.
      *
@@ -27,9 +30,33 @@ public record Comparison(List<Entry> tests) {
     public record Entry(TestId id, Status base, Status head, Change change) {
     }
 
-    /** Copies the list. */
+    /**
+     * One kernel incident title's movement: a title seen only in this run is a REGRESSION (a new crash
+     * or warning), in both runs PERSISTENT_FAILURE, only in the baseline FIXED.
+     *
+     * @param title     the incident's title ({@code KASAN: use-after-free Read in aead_recvmsg})
+     * @param signature its kind ({@code KASAN})
+     * @param fatal     whether it crashed the kernel
+     * @param where     the tests it was seen during in this run (or in the baseline when it is FIXED);
+     *                  {@code (no test)} for one seen while no test ran
+     * @param change    REGRESSION, PERSISTENT_FAILURE or FIXED
+     */
+    public record Crash(String title, String signature, boolean fatal, List<String> where, Change change) {
+        /** Copies the list. */
+        public Crash {
+            where = List.copyOf(where);
+        }
+    }
+
+    /** Copies the lists. */
     public Comparison {
         tests = List.copyOf(tests);
+        crashes = crashes == null ? List.of() : List.copyOf(crashes);
+    }
+
+    /** A comparison of tests alone. */
+    public Comparison(List<Entry> tests) {
+        this(tests, List.of());
     }
 
     /**
@@ -57,7 +84,53 @@ public record Comparison(List<Entry> tests) {
                 out.add(new Entry(old.id(), old.status(), null, old.status() == Status.EXPUNGED ? Change.UNCHANGED : Change.MISSING));
             }
         }
-        return new Comparison(out);
+        return new Comparison(out, crashes(base, head));
+    }
+
+    /** Every unexpected incident title of each run, with where it was seen. */
+    private static Map<String, Crash> sightings(RunResult run, Change change) {
+        Map<String, Crash> m = new LinkedHashMap<>();
+        for (TestResult t : run.tests()) {
+            for (Incident i : t.incidents()) {
+                see(m, i, t.id().toString(), change);
+            }
+        }
+        for (Incident i : run.incidents()) {
+            see(m, i, "(no test)", change);
+        }
+        return m;
+    }
+
+    private static void see(Map<String, Crash> m, Incident i, String where, Change change) {
+        if (i.expected()) {
+            return;
+        }
+        Crash c = m.get(i.title());
+        List<String> w = new ArrayList<>(c == null ? List.of() : c.where());
+        if (!w.contains(where)) {
+            w.add(where);
+        }
+        m.put(i.title(), new Crash(i.title(), i.signature(), i.fatal() || c != null && c.fatal(), w, change));
+    }
+
+    private static List<Crash> crashes(RunResult base, RunResult head) {
+        Map<String, Crash> b = sightings(base, Change.FIXED);
+        Map<String, Crash> h = sightings(head, Change.REGRESSION);
+        List<Crash> out = new ArrayList<>();
+        for (Crash c : h.values()) {
+            out.add(b.containsKey(c.title()) ? new Crash(c.title(), c.signature(), c.fatal(), c.where(), Change.PERSISTENT_FAILURE) : c);
+        }
+        for (Crash c : b.values()) {
+            if (!h.containsKey(c.title())) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** @return the crashes with this change, in order */
+    public List<Crash> crashesWith(Change c) {
+        return crashes.stream().filter(x -> x.change() == c).toList();
     }
 
     private static Change classify(TestResult base, TestResult head) {

@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * The gate a CI job reads (kci-dev, tuxrun): {@link ExitCode#INCOMPLETE} (2) when the run is
  * incomplete (boot failure, crash, MISS, a suite that produced nothing, a run that did not finish),
- * else {@link ExitCode#FAILED} (1) for a regression (with a baseline) or any failure (without one)
- * or an expunge entry that matched nothing, else {@link ExitCode#OK} (0).
+ * else {@link ExitCode#FAILED} (1) for a regression (with a baseline: a test that passed there and fails
+ * now, or a kernel incident whose title the baseline never showed) or any failure (without one) or an
+ * expunge entry that matched nothing, else {@link ExitCode#OK} (0).
  *
  * @param exitCode the status to exit with
  * @param headline one line: {@code OK: 120 tests, no regression}, {@code INCOMPLETE: ...}
@@ -58,6 +59,9 @@ public record Verdict(ExitCode exitCode, String headline, List<String> details) 
         }
         List<Comparison.Entry> r = comparison.with(Change.REGRESSION);
         r.forEach(e -> details.add("regression: " + e.id() + " (" + e.base().key() + " -> " + e.head().key() + ")"));
-        return r.size();
+        List<Comparison.Crash> c = comparison.crashesWith(Change.REGRESSION);
+        c.forEach(x -> details.add("regression: new kernel " + (x.fatal() ? "crash" : "warning") + " '" + x.title() + "' during "
+                + String.join(", ", x.where())));
+        return r.size() + c.size();
     }
 }

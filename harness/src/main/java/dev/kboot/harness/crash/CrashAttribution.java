@@ -4,6 +4,7 @@ import dev.kboot.harness.model.Incident;
 import dev.kboot.harness.model.Status;
 import dev.kboot.harness.model.TestId;
 import dev.kboot.harness.model.TestResult;
+import dev.kboot.harness.parse.Lines;
 import dev.kboot.harness.parse.Located;
 import dev.kboot.launcher.console.ConsoleLine;
 import dev.kboot.launcher.console.CrashWatch;
@@ -20,9 +21,12 @@ import java.util.regex.Pattern;
  * signatures) to the tests that were running when they appeared:
  * <ul>
  * <li>the first fatal incident (panic, Oops, BUG, KASAN, soft lockup, hung task, RCU stall, GPF)
- *     inside a test's window makes that test CRASH, with the signature as its reason and the incident
- *     attached; tests that started after it, and tests that never reported (MISS), are MISS "never
- *     reached"; the run is incomplete;</li>
+ *     inside a test's window makes that test CRASH, with the title of the first report since the test
+ *     started as its reason (a later panic or hung task caused by it does not replace it) and the
+ *     incident attached; tests that started after it, and tests that never reported (MISS), are MISS
+ *     "never reached"; the run is incomplete;</li>
+ * <li>an incident the running test provokes on purpose ({@link ExpectedSplats}: lkdtm, the KASAN and
+ *     KFENCE KUnit suites) is attached marked expected and changes nothing;</li>
  * <li>a non-fatal incident (WARNING, UBSAN) inside a test's window is attached to that test, whose
  *     status does not change;</li>
  * <li>incidents outside every window are returned as unattributed; a fatal one makes the run incomplete.</li>
@@ -148,35 +152,31 @@ public final class CrashAttribution {
      * @return the attributed results; the input lists are not changed
      */
     public static Outcome attribute(List<TestResult> results, List<TestWindow> windows, List<Incident> incidents) {
-        List<Incident> sorted = new ArrayList<>(incidents);
+        List<Incident> sorted = new ArrayList<>();
+        for (Incident i : incidents) {
+            TestWindow w = windowAt(windows, i.elapsedMs());
+            sorted.add(w == null ? i : ExpectedSplats.judge(w.id(), i));
+        }
         sorted.sort(Comparator.comparingLong(Incident::elapsedMs));
-        Incident fatal = sorted.stream().filter(Incident::fatal).findFirst().orElse(null);
+        Incident fatal = sorted.stream().filter(i -> i.fatal() && !i.expected()).findFirst().orElse(null);
         Map<TestId, TestWindow> byId = new HashMap<>();
         for (TestWindow w : windows) {
             byId.put(w.id(), w);
         }
-        TestWindow crashed = fatal == null ? null : windows.stream().filter(w -> w.contains(fatal.elapsedMs())).reduce((a, b) -> b).orElse(null);
+        TestWindow crashed = fatal == null ? null : windowAt(windows, fatal.elapsedMs());
         List<TestResult> out = new ArrayList<>();
         List<Incident> unattributed = new ArrayList<>();
         List<String> incomplete = new ArrayList<>();
         Map<TestId, List<Incident>> attached = new HashMap<>();
         for (Incident i : sorted) {
-            if (fatal != null && i != fatal && i.elapsedMs() > fatal.elapsedMs()) {
-                if (crashed != null) {
-                    attached.computeIfAbsent(crashed.id(), k -> new ArrayList<>()).add(i);
-                } else {
-                    unattributed.add(i);
-                }
-                continue;
-            }
-            TestWindow w = windows.stream().filter(x -> x.contains(i.elapsedMs())).reduce((a, b) -> b).orElse(null);
+            TestWindow w = fatal != null && i != fatal && i.elapsedMs() > fatal.elapsedMs() ? crashed : windowAt(windows, i.elapsedMs());
             if (w == null) {
                 unattributed.add(i);
             } else {
                 attached.computeIfAbsent(w.id(), k -> new ArrayList<>()).add(i);
             }
         }
-        String cause = fatal == null ? null : fatal.headline();
+        String cause = fatal == null ? null : cause(fatal, sorted, crashed, windows);
         if (fatal != null && crashed == null) {
             incomplete.add("kernel crash while no test was running: " + cause);
         }
@@ -198,6 +198,80 @@ public final class CrashAttribution {
             out.add(t);
         }
         return new Outcome(out, unattributed, incomplete);
+    }
+
+    /** The last window that holds {@code t} (windows nest when a suite marks its tests inside a runner's), or null. */
+    private static TestWindow windowAt(List<TestWindow> windows, long t) {
+        return windows.stream().filter(x -> x.contains(t)).reduce((a, b) -> b).orElse(null);
+    }
+
+    /**
+     * Why the kernel crashed, as a reason: the title of the first report since the crashed test started
+     * (a WARNING that {@code panic_on_warn} turned into a panic, an RCU stall before the hung task it
+     * causes), then the fatal one's when it is another.
+     */
+    private static String cause(Incident fatal, List<Incident> sorted, TestWindow crashed, List<TestWindow> windows) {
+        long from = crashed != null ? crashed.startMs() : windows.stream().mapToLong(TestWindow::endMs)
+                .filter(e -> e < fatal.elapsedMs()).max().orElse(-1) + 1;
+        Incident first = sorted.stream().filter(i -> !i.expected() && i.elapsedMs() >= from && i.elapsedMs() <= fatal.elapsedMs())
+                .findFirst().orElse(fatal);
+        return first == fatal || first.title().equals(fatal.title()) ? fatal.title() : first.title() + "; then " + fatal.title();
+    }
+
+    /**
+     * Live runs: the results one guest command produced and the console incidents seen while it ran.
+     *
+     * @param results the judged results, with the incidents attached
+     * @param fatal   the first incident that crashed the kernel and that the test did not provoke on purpose
+     * @param cause   the crash's reason (its title, after the first report's when another came first), or null
+     */
+    public record Live(List<TestResult> results, Incident fatal, String cause) {
+    }
+
+    /**
+     * Attaches the incidents seen during one guest command to the results it produced: each to the
+     * results whose output holds its header line (a KUnit module's cases), else to all of them; an
+     * incident the test provokes on purpose ({@link ExpectedSplats}) is marked expected and is not fatal.
+     *
+     * @param planned the planned test the command ran
+     * @param judged  its results, in order
+     * @param seen    the incidents, in order
+     * @return the results with incidents attached, and the fatal incident if any
+     */
+    public static Live live(TestId planned, List<TestResult> judged, List<Incident> seen) {
+        List<TestResult> out = new ArrayList<>(judged);
+        Incident fatal = null;
+        Incident first = null;
+        for (Incident raw : seen) {
+            String header = Lines.stripConsolePrefix(raw.line()).strip();
+            List<Integer> targets = new ArrayList<>();
+            for (int k = 0; k < out.size(); k++) {
+                if (!header.isEmpty() && out.get(k).excerpt().contains(header)) {
+                    targets.add(k);
+                }
+            }
+            if (targets.isEmpty()) {
+                for (int k = 0; k < out.size(); k++) {
+                    targets.add(k);
+                }
+            }
+            boolean expected = ExpectedSplats.provokes(planned, raw);
+            for (int k : targets) {
+                TestResult r = out.get(k);
+                Incident i = expected ? raw.asExpected() : ExpectedSplats.judge(r.id(), raw);
+                expected = expected || i.expected();
+                out.set(k, r.withIncident(i));
+            }
+            if (!expected && first == null) {
+                first = raw;
+            }
+            if (!expected && raw.fatal() && fatal == null) {
+                fatal = raw;
+            }
+        }
+        String cause = fatal == null ? null
+                : first == null || first == fatal || first.title().equals(fatal.title()) ? fatal.title() : first.title() + "; then " + fatal.title();
+        return new Live(out, fatal, cause);
     }
 
     private static String neverReached(TestWindow crashed, String cause) {

@@ -114,6 +114,16 @@ public final class ResultsJson {
                 o.put("head", e.head() == null ? null : e.head().key());
                 o.put("change", e.change().key());
             }
+            ArrayNode cr = c.putArray("crashes");
+            for (Comparison.Crash x : comparison.crashes()) {
+                ObjectNode o = cr.addObject();
+                o.put("title", x.title());
+                o.put("signature", x.signature());
+                o.put("fatal", x.fatal());
+                ArrayNode w = o.putArray("tests");
+                x.where().forEach(w::add);
+                o.put("change", x.change().key());
+            }
         }
         try {
             return MAPPER.writeValueAsString(root) + "\n";
@@ -125,7 +135,9 @@ public final class ResultsJson {
     private static ObjectNode incident(Incident i) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("signature", i.signature());
+        o.put("title", i.title());
         o.put("fatal", i.fatal());
+        o.put("expected", i.expected());
         o.put("line", i.line());
         o.put("elapsedMs", i.elapsedMs());
         o.put("excerpt", i.excerpt());
@@ -309,7 +321,8 @@ public final class ResultsJson {
                 throw KbootException.badInput(file, w, "expected an object");
             }
             out.add(new Incident(str(i, "signature", file, true, w), i.path("fatal").asBoolean(false), str(i, "line", file, false, w),
-                    i.path("elapsedMs").asLong(0), str(i, "excerpt", file, false, w)));
+                    i.path("elapsedMs").asLong(0), str(i, "excerpt", file, false, w), str(i, "title", file, false, w),
+                    i.path("expected").asBoolean(false)));
         }
         return out;
     }

@@ -46,6 +46,16 @@ public final class SummaryText {
                 }
             });
             b.append("against the baseline: ").append(parts.isEmpty() ? "no change" : String.join(", ", parts)).append('\n');
+            List<String> crashes = new ArrayList<>();
+            for (Change c : List.of(Change.REGRESSION, Change.PERSISTENT_FAILURE, Change.FIXED)) {
+                int n = comparison.crashesWith(c).size();
+                if (n > 0) {
+                    crashes.add(n + " " + (c == Change.REGRESSION ? "new" : c.key()));
+                }
+            }
+            if (!crashes.isEmpty()) {
+                b.append("kernel incidents against the baseline: ").append(String.join(", ", crashes)).append('\n');
+            }
         }
         Verdict v = Verdict.of(run, comparison);
         b.append("verdict: ").append(v.headline()).append(" (exit ").append(v.exitCode().code()).append(")\n");
@@ -54,7 +64,8 @@ public final class SummaryText {
         }
         for (TestResult t : run.tests()) {
             if (!t.incidents().isEmpty() && !t.status().failed()) {
-                t.incidents().forEach(x -> b.append("  warning during ").append(t.id()).append(": ").append(x.headline()).append('\n'));
+                t.incidents().forEach(x -> b.append(x.expected() ? "  expected during " : "  warning during ").append(t.id()).append(": ")
+                        .append(x.headline()).append('\n'));
             }
         }
         run.incidents().forEach(x -> b.append("  console (no test running): ").append(x.headline()).append('\n'));

@@ -2,6 +2,7 @@ package dev.kboot.harness.run;
 
 import dev.kboot.harness.expunge.Expunges;
 import dev.kboot.harness.expunge.SuiteExpunges;
+import dev.kboot.harness.crash.CrashAttribution;
 import dev.kboot.harness.model.Incident;
 import dev.kboot.harness.model.RunInfo;
 import dev.kboot.harness.model.RunResult;
@@ -276,22 +277,16 @@ public final class TestRun {
                 salvaged.add(crashed(t, e));
                 return salvaged;
             }
-            List<TestResult> judged = new ArrayList<>(runner.judge(guest, t, result));
-            List<CrashWatch.Incident> seen = crashes.since(before);
-            Optional<CrashWatch.Incident> fatal = seen.stream().filter(i -> i.signature().fatal()).findFirst();
-            for (int i = 0; i < judged.size(); i++) {
-                TestResult j = judged.get(i);
-                for (CrashWatch.Incident inc : seen) {
-                    j = j.withIncident(Incident.of(inc));
-                }
-                if (fatal.isPresent() && runner.plansEachTest()) {
-                    j = j.withStatus(Status.CRASH, fatal.get().signature() + ": " + fatal.get().line().text().trim());
-                }
-                judged.set(i, j);
+            CrashAttribution.Live live = CrashAttribution.live(t.id(), runner.judge(guest, t, result),
+                    crashes.since(before).stream().map(Incident::of).toList());
+            List<TestResult> judged = new ArrayList<>(live.results());
+            Optional<Incident> fatal = Optional.ofNullable(live.fatal());
+            if (fatal.isPresent() && runner.plansEachTest()) {
+                judged.replaceAll(j -> j.withStatus(Status.CRASH, live.cause()));
             }
             if (fatal.isPresent()) {
                 // The kernel is tainted: nothing after this can be trusted.
-                rec.incomplete("the kernel reported " + fatal.get().signature() + " during " + t.id() + ": " + fatal.get().line().text().trim());
+                rec.incomplete("the kernel reported " + fatal.get().signature() + " during " + t.id() + ": " + live.cause());
                 stopped = true;
                 return judged;
             }
@@ -325,7 +320,7 @@ public final class TestRun {
             Optional<CrashWatch.Incident> fatal = guest.vm().crashes().firstFatal();
             TestResult res;
             if (e.exitCode() == ExitCode.GUEST_CRASH || fatal.isPresent()) {
-                res = TestResult.of(id, Status.CRASH, "", fatal.map(f -> f.signature() + ": " + f.line().text().trim()).orElse(e.getMessage()))
+                res = TestResult.of(id, Status.CRASH, "", fatal.map(f -> Incident.of(f).title()).orElse(e.getMessage()))
                         .withExcerpt(fatal.map(CrashWatch.Incident::text).orElse(e.detail()));
                 fatal.ifPresent(f -> rec.incident(Incident.of(f)));
             } else {

@@ -35,11 +35,11 @@ class CrashAttributionTest {
         TestResult crashed = r.get(8);
         assertEquals("kunit/string-stream-test/#2", crashed.id().toString());
         assertEquals(Status.CRASH, crashed.status());
-        assertEquals("PANIC: Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(98,0)", crashed.reason());
+        assertEquals("kernel panic: VFS: Unable to mount root fs on unknown-block(NUM,NUM)", crashed.reason(), "the reason is the crash's title");
         assertEquals("PANIC", crashed.incidents().get(0).signature());
         assertTrue(crashed.incidents().get(0).excerpt().contains("Kernel panic - not syncing"));
         assertEquals(Status.MISS, r.get(9).status());
-        assertTrue(r.get(9).reason().startsWith("never reached: the kernel crashed during kunit/string-stream-test/#2 (PANIC:"), r.get(9).reason());
+        assertTrue(r.get(9).reason().startsWith("never reached: the kernel crashed during kunit/string-stream-test/#2 (kernel panic:"), r.get(9).reason());
         assertEquals(8, r.stream().filter(t -> t.status() == Status.PASS).count(), "tests done before the panic keep their results");
         assertTrue(o.incomplete().isEmpty(), "the crash was attributed to a test");
     }
@@ -118,8 +118,8 @@ class CrashAttributionTest {
                 List.of(new TestWindow(done, 0, at - 1), new TestWindow(next, at + 5000, Long.MAX_VALUE)), incidents);
         assertEquals(Status.PASS, o.tests().get(0).status());
         assertEquals(Status.MISS, o.tests().get(1).status());
-        assertTrue(o.tests().get(1).reason().startsWith("never reached: the kernel crashed (PANIC"), o.tests().get(1).reason());
-        assertEquals(List.of("kernel crash while no test was running: PANIC: Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(98,0)"),
+        assertTrue(o.tests().get(1).reason().startsWith("never reached: the kernel crashed (kernel panic"), o.tests().get(1).reason());
+        assertEquals(List.of("kernel crash while no test was running: kernel panic: VFS: Unable to mount root fs on unknown-block(NUM,NUM)"),
                 o.incomplete());
     }
 

@@ -102,7 +102,8 @@ class ReportTest {
         assertEquals("#2", crash.getAttribute("name"));
         Element error = (Element) crash.getElementsByTagName("error").item(0);
         assertEquals("CRASH", error.getAttribute("type"));
-        assertTrue(error.getAttribute("message").startsWith("CRASH: PANIC: Kernel panic - not syncing"));
+        assertEquals("CRASH: kernel panic: VFS: Unable to mount root fs on unknown-block(NUM,NUM)", error.getAttribute("message"),
+                "the reason is the crash's stable title");
         assertTrue(crash.getElementsByTagName("system-out").item(0).getTextContent().contains("Kernel panic - not syncing"));
         assertEquals("6.1.0-56-amd64", ((Element) d.getElementsByTagName("property").item(0)).getAttribute("value"));
 

@@ -8,10 +8,17 @@ import java.util.function.Consumer;
  * Watches console lines for {@link CrashSignature}s and keeps each incident: its signature, the
  * line that showed it, and an excerpt (the lines before it that belong to the report and up to
  * {@value #AFTER} lines after, until the report's end marker).
+ *
+ * <p>The first report wins: while one is open (until its end marker or {@value #AFTER} lines), a
+ * header of another kind is part of it (an Oops inside a KASAN report, lockdep splats that reporting
+ * causes), except a kernel panic, which is recorded as its own incident sharing the excerpt of the
+ * report that caused it ({@code panic_on_warn}, {@code Fatal exception}, also just after the report's
+ * end marker), and a fatal report inside a non-fatal one (a WARNING, a data race), which starts its
+ * own incident so that a crash is never hidden inside a warning; the warning's excerpt keeps growing.
  */
 public final class CrashWatch implements Consumer<ConsoleLine> {
     private static final int BEFORE = 5;
-    private static final int AFTER = 80;
+    private static final int AFTER = 1000;
 
     /**
      * One crash or warning seen on the console.
@@ -19,8 +26,16 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
      * @param signature what it is
      * @param line      the line that showed it
      * @param excerpt   the report, as console lines (grows until the report ends)
+     * @param header    the index of {@code line} in {@code excerpt}
      */
-    public record Incident(CrashSignature signature, ConsoleLine line, List<String> excerpt) {
+    public record Incident(CrashSignature signature, ConsoleLine line, List<String> excerpt, int header) {
+        /** @return a copy of the excerpt as it is now */
+        public List<String> lines() {
+            synchronized (excerpt) {
+                return List.copyOf(excerpt);
+            }
+        }
+
         /** @return the excerpt joined with newlines */
         public String text() {
             synchronized (excerpt) {
@@ -31,39 +46,86 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
 
     private final List<Incident> incidents = new ArrayList<>();
     private final java.util.ArrayDeque<String> recent = new java.util.ArrayDeque<>();
-    private Incident open;
-    private int openLines;
+    /** Reports whose excerpt still grows, oldest first; the newest one takes in the headers that belong to it. */
+    private final List<Open> open = new ArrayList<>();
+
+    /** A report still being read. */
+    private static final class Open {
+        final Incident incident;
+        int lines;
+        /** Lines still taken after its end marker (a panic that follows belongs to it), or -1 before the marker. */
+        int tail = -1;
+
+        Open(Incident incident) {
+            this.incident = incident;
+        }
+
+        boolean ended() {
+            return tail >= 0;
+        }
+
+        /** @return false once the report is over */
+        boolean add(String t) {
+            synchronized (incident.excerpt()) {
+                incident.excerpt().add(t);
+            }
+            lines++;
+            if (tail >= 0) {
+                tail--;
+            } else if (ends(incident.signature(), t)) {
+                tail = BEFORE;
+            }
+            return lines < AFTER && tail != 0;
+        }
+    }
 
     @Override
     public synchronized void accept(ConsoleLine line) {
         String t = line.text();
-        if (open != null) {
-            synchronized (open.excerpt()) {
-                open.excerpt().add(t);
-            }
-            openLines++;
-            if (openLines >= AFTER || t.contains("---[ end ")) {
-                open = null;
-            }
-        }
+        open.removeIf(o -> !o.add(t));
         var sig = CrashSignature.match(t);
-        if (sig.isPresent() && (open == null || sig.get() == CrashSignature.PANIC)) {
-            List<String> excerpt = new ArrayList<>();
-            if (open == null) {
-                excerpt.addAll(recent);
+        if (sig.isPresent()) {
+            CrashSignature s = sig.get();
+            Open cur = open.isEmpty() ? null : open.get(open.size() - 1);
+            if (cur != null && s == CrashSignature.PANIC) {
+                // a panic that ends a report (panic_on_oops, panic_on_warn) belongs to it: it shares its excerpt
+                List<String> excerpt = cur.incident.excerpt();
+                int header;
+                synchronized (excerpt) {
+                    header = excerpt.size() - 1;
+                }
+                incidents.add(new Incident(s, line, excerpt, header));
+            } else if (cur == null || cur.ended() || s.fatal() && !cur.incident.signature().fatal()) {
+                // a new report; a fatal one inside a warning's report starts its own, so that a crash is never hidden
+                List<String> excerpt = new ArrayList<>(recent);
+                int header = excerpt.size();
                 excerpt.add(t);
-            } else {
-                excerpt = open.excerpt(); // a panic that ends an Oops belongs to the same report
+                Incident i = new Incident(s, line, excerpt, header);
+                incidents.add(i);
+                open.add(new Open(i));
+                if (open.size() > 4) {
+                    open.remove(0);
+                }
             }
-            Incident i = new Incident(sig.get(), line, excerpt);
-            incidents.add(i);
-            open = i;
-            openLines = 0;
         }
         recent.addLast(t);
         if (recent.size() > BEFORE) {
             recent.removeFirst();
         }
+    }
+
+    /**
+     * Whether a line ends a report: the {@code ---[ end trace ... ]---} of a WARNING or an Oops, or
+     * the row of {@code =} that closes a sanitizer's report.
+     */
+    private static boolean ends(CrashSignature kind, String t) {
+        if (t.contains("---[ end ")) {
+            return true;
+        }
+        return switch (kind) {
+            case KASAN, KFENCE, KCSAN, KMSAN, UBSAN -> t.endsWith("========================================");
+            default -> false;
+        };
     }
 
     /** @return every incident so far, in order */
