@@ -53,9 +53,11 @@ public final class KtapParser {
      * @param firstLine  the first line (0-based, into {@link Document#lines()}) that belongs to it, or -1 if it never started
      * @param lastLine   its result line, or the last line it owned when its result is missing
      * @param announced  whether the output named it ({@code # Subtest:} or an announce line) though it never reported a result
+     * @param emptySubtest whether it opened a nested test ({@code # Subtest:}, a nested version line) that then had
+     *                   no plan and no results (kunit.py counts such a test an error)
      */
     public record Test(String name, int number, Outcome outcome, String directive, String diagnostic, String raw,
-                       List<Test> subtests, int planned, int firstLine, int lastLine, boolean announced) {
+                       List<Test> subtests, int planned, int firstLine, int lastLine, boolean announced, boolean emptySubtest) {
         /** @return whether it has nested tests */
         public boolean parent() {
             return !subtests.isEmpty();
@@ -119,7 +121,7 @@ public final class KtapParser {
 
     /** One level of nesting being read. */
     private static final class Frame {
-        final int indent;
+        int indent;
         final int firstLine;
         final List<Test> children = new ArrayList<>();
         int plan = -1;
@@ -205,6 +207,11 @@ public final class KtapParser {
                     pending = closed;
                 }
                 Frame f = stack.peek();
+                if (indent > f.indent && kind == Kind.RESULT && pending == null && stack.size() > 1 && (f.header || f.plan >= 0)
+                        && f.children.isEmpty()) {
+                    // a nested test's results indented deeper than its own version and plan lines: they are its results
+                    f.indent = indent;
+                }
                 if (indent > f.indent && kind != Kind.OTHER) {
                     if (pending != null) {
                         addChild(f, missingParent(f, pending, i - 1, "its result line never came"));
@@ -325,7 +332,7 @@ public final class KtapParser {
             String name = closed.name != null ? closed.name : parent.announced != null ? parent.announced : "#" + number;
             problems.add((closed.name != null ? "'" + closed.name + "'" : "a nested test") + ": " + why);
             return new Test(name, number, Outcome.MISSING, "", why, "", List.copyOf(closed.children), closed.plan,
-                    closed.firstLine, last, closed.name != null);
+                    closed.firstLine, last, closed.name != null, closed.plan < 0 && closed.children.isEmpty());
         }
 
         private Test result(Matcher m, String t, Frame f, Frame pending, int i) {
@@ -353,7 +360,8 @@ public final class KtapParser {
             List<Test> subs = pending == null ? List.of() : List.copyOf(withPlaceholders(pending, i - 1, false));
             int planned = pending == null ? -1 : pending.plan;
             int first0 = pending == null ? f.nextChildStart : Math.min(f.nextChildStart, pending.firstLine);
-            return new Test(name, number, ok ? Outcome.OK : Outcome.NOT_OK, directive, diag, t, subs, planned, first0, i, false);
+            boolean empty = pending != null && pending.plan < 0 && pending.children.isEmpty();
+            return new Test(name, number, ok ? Outcome.OK : Outcome.NOT_OK, directive, diag, t, subs, planned, first0, i, false, empty);
         }
 
         private List<Test> withPlaceholders(Frame fr, int last, boolean eof) {
@@ -378,8 +386,27 @@ public final class KtapParser {
             String what = (f.name == null ? "" : "'" + f.name + "': ") + "plan said " + f.plan + " tests, "
                     + (eof ? (bailed != null ? "the test bailed out after " + got + ": " + bailed : "output ended after " + got) : "got " + got);
             problems.add(what);
-            for (int n = got + 1; n <= f.plan; n++) {
-                addPlaceholder(f, n, last, n == got + 1, what);
+            // the numbers the output never reported (a late plan after "ok 4" leaves 1 to 3 unreported)
+            java.util.Set<Integer> seen = new java.util.HashSet<>();
+            int maxSeen = 0;
+            for (Test c : f.children) {
+                seen.add(c.number());
+                maxSeen = Math.max(maxSeen, c.number());
+            }
+            List<Integer> missing = new ArrayList<>();
+            for (int n = 1; n <= f.plan && missing.size() < f.plan - got; n++) {
+                if (!seen.contains(n)) {
+                    missing.add(n);
+                }
+            }
+            for (int n = got + 1; missing.size() < f.plan - got; n++) {
+                missing.add(n);
+            }
+            boolean first = true;
+            for (int n : missing) {
+                boolean running = first && n > maxSeen;
+                addPlaceholder(f, n, last, running, what);
+                first = false;
             }
         }
 
@@ -387,7 +414,7 @@ public final class KtapParser {
             String name = running && f.announced != null ? f.announced : "#" + n;
             int first = running ? f.nextChildStart : -1;
             Test t = new Test(name, n, Outcome.MISSING, "", note, "", List.of(), -1, first, running ? Math.max(first, last) : -1,
-                    running && f.announced != null);
+                    running && f.announced != null, false);
             f.children.add(t);
             if (running) {
                 f.announced = null;

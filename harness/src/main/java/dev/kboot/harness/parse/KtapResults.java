@@ -14,6 +14,7 @@ import java.util.List;
  * ok is PASS and not ok FAIL. A test with no result line is MISS.
  */
 public final class KtapResults {
+    private static final java.util.regex.Pattern CRASHED = java.util.regex.Pattern.compile("test case crashed");
     private static final java.util.regex.Pattern FAILURE_HINT =
             java.util.regex.Pattern.compile("FAIL|Expected|ASSERTION|EXPECTATION", java.util.regex.Pattern.CASE_INSENSITIVE);
     private KtapResults() {
@@ -36,6 +37,58 @@ public final class KtapResults {
             out.add(new Located(nothing(doc, TestId.of(suite, "(output)")), -1, -1));
         }
         return out;
+    }
+
+    /**
+     * Every test without subtests, at any depth, becomes a result (kunit.py counts the same way); a parent
+     * becomes a result of its own only when its verdict is not its children's: it reported {@code not ok}
+     * (or an error, or a timeout) although none of its subtests failed, or its own result line never came
+     * although every subtest reported. A test that opened a nested test ({@code # Subtest:}) with no plan
+     * and no results is an ERROR whatever its result line says.
+     *
+     * @param doc   a parsed stream
+     * @param suite the ids' first segment ({@code kunit})
+     * @return one located result per leaf (and per parent whose own verdict stands apart), in order; an ERROR,
+     *         MISS or SKIP result named {@code (output)} when the stream holds no test at all
+     */
+    public static List<Located> leaves(KtapParser.Document doc, String suite) {
+        List<Located> out = new ArrayList<>();
+        for (KtapParser.Test t : doc.tests()) {
+            leaf(doc, t, TestId.of(suite), out);
+        }
+        if (out.isEmpty()) {
+            out.add(new Located(nothing(doc, TestId.of(suite, "(output)")), -1, -1));
+        }
+        return out;
+    }
+
+    private static void leaf(KtapParser.Document doc, KtapParser.Test t, TestId parent, List<Located> out) {
+        TestId id = parent.child(t.name());
+        if (!t.parent()) {
+            TestResult r = toResult(doc, t, id);
+            if (t.emptySubtest()) {
+                r = r.withStatus(Status.ERROR, "an empty subtest: its header promised nested tests, but it printed no plan and no results");
+            }
+            out.add(new Located(r, t.firstLine(), t.lastLine()));
+            return;
+        }
+        int before = out.size();
+        for (KtapParser.Test c : t.subtests()) {
+            leaf(doc, c, id, out);
+        }
+        List<Located> mine = out.subList(before, out.size());
+        boolean childFailed = mine.stream().anyMatch(l -> l.result().status().failed());
+        boolean childMissing = mine.stream().anyMatch(l -> l.result().status() == Status.MISS);
+        Status own = status(t);
+        if (own.failed() && !childFailed) {
+            String why = t.directive().isEmpty() && !t.diagnostic().isEmpty() ? " (" + t.diagnostic() + ")" : "";
+            TestResult r = TestResult.of(id, own, t.raw(), "reported " + (own == Status.FAIL ? "not ok" : own.key()) + " although none of its "
+                    + mine.size() + " subtest" + (mine.size() == 1 ? "" : "s") + " failed" + why)
+                    .withExcerpt(Lines.join(doc.lines(), t.firstLine(), t.lastLine()));
+            out.add(new Located(r, t.firstLine(), t.lastLine()));
+        } else if (own == Status.MISS && !childMissing) {
+            out.add(new Located(toResult(doc, t, id), t.firstLine(), t.lastLine()));
+        }
     }
 
     /**
@@ -148,6 +201,12 @@ public final class KtapResults {
      * ({@code EXPECTATION FAILED at ...}), else the last diagnostic line, else empty.
      */
     private static String lastDiagnostic(KtapParser.Document doc, KtapParser.Test t) {
+        for (int i = Math.max(0, t.firstLine()); i < t.lastLine() && i < doc.lines().size(); i++) {
+            String l = doc.lines().get(i).strip();
+            if (l.startsWith("#") && CRASHED.matcher(l).find()) {
+                return l.substring(1).strip();
+            }
+        }
         for (int i = Math.max(0, t.firstLine()); i < t.lastLine() && i < doc.lines().size(); i++) {
             String l = doc.lines().get(i).strip();
             if (l.startsWith("#") && FAILURE_HINT.matcher(l).find() && !l.startsWith("# Totals")) {
