@@ -12,6 +12,7 @@ import dev.kboot.harness.model.RunResult;
 import dev.kboot.harness.model.TestId;
 import dev.kboot.harness.model.TestResult;
 import dev.kboot.harness.parse.BlktestsParser;
+import dev.kboot.harness.parse.FstestsConsoleParser;
 import dev.kboot.harness.parse.FstestsParser;
 import dev.kboot.harness.parse.KselftestParser;
 import dev.kboot.harness.parse.KtapParser;
@@ -45,6 +46,8 @@ import java.util.regex.Pattern;
 public final class Importer {
     private static final Pattern LINUX_VERSION = Pattern.compile("Linux version (\\S+)");
     private static final Pattern LTP_KERNEL = Pattern.compile("^Kernel Version:\\s*(\\S+)", Pattern.MULTILINE);
+    /** fstests' {@code PLATFORM      -- Linux/x86_64 HOST RELEASE ...}. */
+    private static final Pattern FSTESTS_PLATFORM = Pattern.compile("^PLATFORM\\s+--\\s+Linux/\\S+\\s+\\S+\\s+(\\S+)", Pattern.MULTILINE);
 
     private Importer() {
     }
@@ -165,14 +168,11 @@ public final class Importer {
                     if (text.stripLeading().startsWith("<")) {
                         artifactBases.add(in.toAbsolutePath().getParent());
                         got = FstestsParser.parse(in);
+                    } else {
+                        located = FstestsConsoleParser.parseLocated(text); // ./check's console output, or a log holding it
                     }
                 }
-                case BLKTESTS -> {
-                    List<TestResult> b = BlktestsParser.parseCheckOutput(text);
-                    if (!(b.size() == 1 && b.get(0).id().name().startsWith("("))) {
-                        got = b;
-                    }
-                }
+                case BLKTESTS -> located = BlktestsParser.parseCheckOutputLocated(text);
                 case LTP -> {
                     if (text.stripLeading().startsWith("{")) {
                         got = LtpParser.parseKirkJson(text);
@@ -256,14 +256,21 @@ public final class Importer {
         return out;
     }
 
-    /** The kernel release a log names ({@code Linux version 6.1.0-56-amd64}, runltp's {@code Kernel Version:}), or null. */
+    /**
+     * The kernel release a log names ({@code Linux version 6.1.0-56-amd64}, runltp's {@code Kernel Version:},
+     * fstests' {@code PLATFORM -- Linux/x86_64 host 6.5.0+}), or null.
+     */
     static String release(String text) {
         Matcher m = LINUX_VERSION.matcher(text);
         if (m.find()) {
             return m.group(1);
         }
         Matcher l = LTP_KERNEL.matcher(text);
-        return l.find() ? l.group(1) : null;
+        if (l.find()) {
+            return l.group(1);
+        }
+        Matcher f = FSTESTS_PLATFORM.matcher(text);
+        return f.find() ? f.group(1) : null;
     }
 
     /**

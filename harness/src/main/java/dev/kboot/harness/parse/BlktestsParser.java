@@ -29,8 +29,17 @@ public final class BlktestsParser {
     /** The suite name, the ids' first segment. */
     public static final String SUITE = "blktests";
     private static final Pattern TEST_FILE = Pattern.compile("\\d{3}");
-    private static final Pattern CHECK_LINE = Pattern.compile(
-            "^(\\S+)/(\\d{3})(?:\\s+=>\\s+(\\S+))?(?:\\s+\\((.*)\\))?\\s+\\[(passed|failed|not run)\\]\\s*$");
+    /** blktests' test groups ({@code tests/*}), so that a result line glued to another line's end is still found. */
+    private static final String GROUPS = "block|dm|loop|md|meta|nbd|nvme|nvmeof-mp|rnbd|scsi|srp|throtl|ublk|zbd";
+    /**
+     * {@code GROUP/NNN [=> DEV] [(CONDITION)] (DESCRIPTION) [STATUS]}: group 1 the test, 2 the device, 3 the
+     * condition (a parenthesis before the description's), 4 the description, 5 the status (absent on the
+     * line printed before the test runs).
+     */
+    private static final String CHECK = "((?:" + GROUPS + ")/\\d{3})(?:\\s+=>\\s+(\\S+))?(?:\\s+\\(([^()]*)\\)(?=\\s+\\())?"
+            + "(?:\\s+\\((.*)\\))?\\s*(?:\\[(passed|failed|not run)\\])?\\s*$";
+    private static final Pattern CHECK_LINE = Pattern.compile(CHECK);
+    private static final Pattern CHECK_LINE_AT_WORD = Pattern.compile("(?<![\\w/.-])" + CHECK);
 
     private BlktestsParser() {
     }
@@ -144,54 +153,119 @@ public final class BlktestsParser {
     }
 
     /**
-     * Judges what blktests' {@code ./check} prints on its terminal: {@code GROUP/NNN [=> DEV] (description)
-     * [passed|failed|not run]} lines, each followed by indented detail lines ({@code runtime OLD ... NEW},
-     * the skip reasons, the output diff). Used when only the check output was kept.
+     * Judges what blktests' {@code ./check} prints on its terminal: one line per test and condition,
+     * {@code GROUP/NNN [=> DEV] [(CONDITION)] (DESCRIPTION) [passed|failed|not run]}, each followed by
+     * four-space-indented detail lines ({@code runtime OLD ... NEW}, the skip reasons, the output diff,
+     * {@code exited with status N}, {@code something found in dmesg:}) (blktests' {@code check}:
+     * {@code _output_status}, {@code _output_test_run}). Used when only the check output was kept.
      *
-     * @param text check's stdout
-     * @return one result per test line, in order; an ERROR or MISS result when there are none
+     * @param text check's stdout, or a log holding it
+     * @return one result per test and condition, in order; an ERROR or MISS result when there are none
      */
     public static List<TestResult> parseCheckOutput(String text) {
-        List<TestResult> out = new ArrayList<>();
+        return Located.results(parseCheckOutputLocated(text));
+    }
+
+    /**
+     * As {@link #parseCheckOutput}, with the lines each result came from. A test that runs once per
+     * condition ({@code nvme/006 (tr=loop bd=device)}, {@code (tr=loop bd=file)}, {@code meta/016
+     * (condition set 0)}) gives one result per condition, whose id names the results directory blktests
+     * writes it to: {@code blktests/nodev_tr_loop_bd_device/nvme/006} ({@code DEV} or {@code nodev}, then
+     * {@code _} and the condition with blanks and {@code =} as {@code _}), the same id the results
+     * directory parser gives. The line check prints before a test runs (no status) is replaced by the one
+     * after; a result line found again (inside a kernel log line, or glued to another line's end) counts
+     * once; a test whose final line never came is MISS.
+     *
+     * @param text check's stdout, or a log holding it
+     * @return one located result per test and condition
+     */
+    public static List<Located> parseCheckOutputLocated(String text) {
         List<String> lines = Lines.split(text == null ? "" : text);
+        Map<TestId, Located> out = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {
-            java.util.regex.Matcher m = CHECK_LINE.matcher(lines.get(i));
-            if (!m.matches()) {
+            java.util.regex.Matcher m = find(lines.get(i));
+            if (m == null) {
                 continue;
             }
+            String cond = m.group(3);
+            String dev = m.group(2) == null ? "nodev" : m.group(2);
+            String dir = dev + (cond == null ? "" : "_" + cond.replaceAll("[ =]", "_"));
+            String[] gt = m.group(1).split("/", 2);
+            TestId id = TestId.of(SUITE, dir, gt[0], gt[1]);
+            String status = m.group(5);
             List<String> detail = new ArrayList<>();
             int j = i + 1;
             while (j < lines.size() && lines.get(j).startsWith("    ")) {
                 detail.add(lines.get(j).substring(4));
                 j++;
             }
-            TestId id = TestId.of(SUITE, m.group(3) == null ? "nodev" : m.group(3), m.group(1), m.group(2));
-            String status = m.group(5);
-            Long ms = null;
-            for (String d : detail) {
-                if (d.startsWith("runtime")) {
-                    String[] w = d.trim().split("\\s+");
-                    ms = runtime(w[w.length - 1]);
+            Located prev = out.get(id);
+            if (status == null) {
+                if (prev == null || prev.result().status() == Status.MISS) {
+                    out.put(id, new Located(TestResult.miss(id, "the output ended while it ran").withExcerpt(Lines.join(lines, i, j - 1)), i, j - 1));
                 }
+                continue;
             }
-            String raw = status;
-            String excerpt = String.join("\n", lines.subList(i, j));
-            TestResult r = switch (status) {
-                case "passed" -> TestResult.pass(id, raw);
-                case "not run" -> TestResult.of(id, Status.SKIP, raw,
-                        detail.isEmpty() ? "not run" : String.join("; ", detail.stream().map(String::strip).toList()));
-                default -> TestResult.fail(id, raw, detail.stream().anyMatch(d -> d.startsWith("--- ") || d.startsWith("+++ "))
-                        ? "output differs from the expected output" : detail.stream().filter(d -> !d.startsWith("runtime"))
-                        .map(String::strip).findFirst().orElse("failed"));
-            };
-            out.add(r.withDuration(ms).withExcerpt(excerpt));
+            if (prev != null && prev.result().status() != Status.MISS && prev.result().rawStatus().equals(status)) {
+                continue; // the same verdict again: echoed to the kernel log, or printed twice
+            }
+            int first = prev != null && prev.result().status() == Status.MISS ? prev.firstLine() : i;
+            out.remove(id); // a later run of the same test and condition has the last word
+            out.put(id, new Located(judgeLine(id, status, detail).withExcerpt(Lines.join(lines, i, j - 1)), first, j - 1));
             i = j - 1;
         }
-        if (out.isEmpty()) {
+        List<Located> res = new ArrayList<>(out.values());
+        if (res.isEmpty()) {
             long nonBlank = lines.stream().filter(l -> !l.isBlank()).count();
-            out.add(nonBlank == 0 ? TestResult.miss(TestId.of(SUITE, "(output)"), "blktests printed nothing")
-                    : TestResult.error(TestId.of(SUITE, "(output)"), "", "no blktests result lines in " + nonBlank + " lines of output"));
+            res.add(new Located(nonBlank == 0 ? TestResult.miss(TestId.of(SUITE, "(output)"), "blktests printed nothing")
+                    : TestResult.error(TestId.of(SUITE, "(output)"), "", "no blktests result lines in " + nonBlank + " lines of output"), -1, -1));
         }
-        return out;
+        return res;
+    }
+
+    /** A result line, found anywhere in a line: preferably where a word starts, else glued to what came before. */
+    private static java.util.regex.Matcher find(String line) {
+        if (line.indexOf('/') < 0) {
+            return null;
+        }
+        java.util.regex.Matcher m = CHECK_LINE_AT_WORD.matcher(line);
+        if (m.find()) {
+            return m;
+        }
+        m = CHECK_LINE.matcher(line);
+        return m.find() ? m : null;
+    }
+
+    private static TestResult judgeLine(TestId id, String status, List<String> detail) {
+        Long ms = null;
+        for (String d : detail) {
+            if (d.strip().startsWith("runtime")) {
+                String[] w = d.strip().split("\\s+");
+                ms = runtime(w[w.length - 1]);
+            }
+        }
+        TestResult r = switch (status) {
+            case "passed" -> TestResult.pass(id, status);
+            case "not run" -> TestResult.of(id, Status.SKIP, status, detail.isEmpty() ? "not run"
+                    : String.join("; ", detail.stream().map(String::strip).filter(d -> !d.startsWith("runtime")).toList()));
+            default -> TestResult.fail(id, status, failureReason(detail));
+        };
+        return r.withDuration(status.equals("not run") ? null : ms);
+    }
+
+    private static String failureReason(List<String> detail) {
+        for (String d : detail) {
+            String t = d.strip();
+            if (t.startsWith("--- ") || t.startsWith("+++ ")) {
+                return "output differs from the expected output";
+            }
+            if (t.startsWith("something found in dmesg")) {
+                return "something found in dmesg";
+            }
+            if (t.startsWith("exited with status")) {
+                return t;
+            }
+        }
+        return detail.stream().map(String::strip).filter(d -> !d.startsWith("runtime") && !d.isEmpty()).findFirst().orElse("failed");
     }
 }
