@@ -178,6 +178,8 @@ public final class Importer {
                         got = LtpParser.parseKirkJson(text);
                     } else if (text.contains("Testcase") && text.contains("Exit Value")) {
                         got = LtpParser.parseRunltpLog(text);
+                    } else if (text.contains("<<<test_start>>>")) {
+                        located = LtpParser.parsePanOutputLocated(text); // ltp-pan's output on the console
                     }
                 }
                 default -> {

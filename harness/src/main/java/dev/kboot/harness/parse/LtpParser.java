@@ -193,4 +193,114 @@ public final class LtpParser {
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
     }
+
+    private static final Pattern PAN_TAG = Pattern.compile("^tag=(\\S+)");
+    private static final Pattern PAN_STATUS = Pattern.compile("duration=(\\d+) termination_type=(\\w+) termination_id=(-?\\d+)");
+    private static final Pattern PAN_PROBLEM = Pattern.compile("\\b(TFAIL|TBROK|TWARN|FAIL:|BROK:|WARN:)");
+
+    /**
+     * Judges ltp-pan's output as runltp prints it on the terminal and LKP, LKFT and tuxrun keep it in
+     * their logs: one block per test, {@code <<<test_start>>>}, {@code tag=NAME stime=...},
+     * {@code <<<test_output>>>}, the test's output, {@code <<<execution_status>>>},
+     * {@code duration=S termination_type=exited|signaled termination_id=N}, {@code <<<test_end>>>}
+     * (ltp {@code pan/ltp-pan.c}). The exit status is LTP's result mask ({@code include/tst_res_flags.h}):
+     * 0 PASS; TFAIL (1) or TWARN (4) FAIL; TBROK (2) ERROR; TCONF (32) alone SKIP. A test tst_test
+     * had to kill ({@code Test timeouted, sending SIGKILL!}) is TIMEOUT, one killed by a signal ERROR,
+     * one whose block never ended MISS. The reason is the first TFAIL/TBROK/TWARN line, or the TCONF one.
+     *
+     * @param text the output, or a log holding it
+     * @return one located result per block, in order; an ERROR or MISS result {@code ltp/(output)} when there is none
+     */
+    public static List<Located> parsePanOutputLocated(String text) {
+        List<String> lines = Lines.split(text == null ? "" : text);
+        List<Located> out = new ArrayList<>();
+        int start = -1;
+        String tag = null;
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i).strip();
+            if (l.equals("<<<test_start>>>")) {
+                if (start >= 0) {
+                    out.add(unfinished(lines, start, i - 1, tag));
+                }
+                start = i;
+                tag = null;
+            } else if (start >= 0 && tag == null) {
+                Matcher m = PAN_TAG.matcher(l);
+                if (m.find()) {
+                    tag = m.group(1);
+                }
+            } else if (start >= 0 && l.equals("<<<test_end>>>")) {
+                out.add(new Located(panBlock(lines, start, i, tag), start, i));
+                start = -1;
+            }
+        }
+        if (start >= 0) {
+            out.add(unfinished(lines, start, lines.size() - 1, tag));
+        }
+        if (out.isEmpty()) {
+            long nonBlank = lines.stream().filter(x -> !x.isBlank()).count();
+            out.add(new Located(nonBlank == 0 ? TestResult.miss(TestId.of(SUITE, "(output)"), "ltp-pan printed nothing")
+                    : TestResult.error(TestId.of(SUITE, "(output)"), "", "no <<<test_start>>> blocks in " + nonBlank + " lines of output"), -1, -1));
+        }
+        return out;
+    }
+
+    /** @return the results of {@link #parsePanOutputLocated} */
+    public static List<TestResult> parsePanOutput(String text) {
+        return Located.results(parsePanOutputLocated(text));
+    }
+
+    private static Located unfinished(List<String> lines, int from, int to, String tag) {
+        TestId id = TestId.of(SUITE, tag == null ? "(unnamed)" : tag);
+        return new Located(TestResult.miss(id, "the output ended while it ran (no <<<test_end>>>)").withExcerpt(Lines.join(lines, from, to)), from, to);
+    }
+
+    private static TestResult panBlock(List<String> lines, int from, int to, String tag) {
+        TestId id = TestId.of(SUITE, tag == null ? "(unnamed)" : tag);
+        String raw = "";
+        Long ms = null;
+        String type = null;
+        int code = 0;
+        boolean timedOut = false;
+        String problem = null;
+        String conf = null;
+        for (int i = from; i <= to; i++) {
+            String l = lines.get(i);
+            Matcher s = PAN_STATUS.matcher(l);
+            if (s.find()) {
+                raw = s.group(0);
+                ms = Long.parseLong(s.group(1)) * 1000;
+                type = s.group(2);
+                code = Integer.parseInt(s.group(3));
+            }
+            if (l.contains("Test timeouted, sending SIGKILL")) {
+                timedOut = true;
+            }
+            if (problem == null && PAN_PROBLEM.matcher(l).find()) {
+                problem = l.strip();
+            }
+            if (conf == null && CONF_LINE.matcher(l).find()) {
+                conf = l.strip();
+            }
+        }
+        TestResult r;
+        if (type == null) {
+            r = TestResult.error(id, "", "its block has no execution status");
+        } else if (timedOut) {
+            r = TestResult.of(id, Status.TIMEOUT, raw, "timed out: tst_test killed it (Test timeouted, sending SIGKILL!)");
+        } else if (type.equals("signaled")) {
+            r = TestResult.error(id, raw, "killed by signal " + code);
+        } else if (code == 0) {
+            r = TestResult.pass(id, raw);
+        } else if ((code & 1) != 0 || (code & 4) != 0) {
+            r = TestResult.fail(id, raw, problem == null ? "exit status " + code : problem);
+        } else if ((code & 2) != 0) {
+            r = TestResult.error(id, raw, problem == null ? "TBROK (exit status " + code + ")" : problem);
+        } else if ((code & 32) != 0) {
+            r = TestResult.of(id, Status.SKIP, raw, conf == null ? "TCONF" : conf);
+        } else {
+            r = TestResult.fail(id, raw, "exit status " + code);
+        }
+        return r.withDuration(ms).withExcerpt(Lines.join(lines, from, to));
+    }
 }
