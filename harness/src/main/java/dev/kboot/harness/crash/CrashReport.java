@@ -31,6 +31,9 @@ public final class CrashReport {
     /** A stack frame: {@code  func+0x1a/0x80}, {@code [<ffffffff81234567>] ? func.cold+0x3/0x10 [mod]}. */
     private static final Pattern FRAME = Pattern.compile(
             "^\\s*(?:\\[<?(?:0x)?[0-9a-f]+>?\\]\\s*){0,2}(\\?\\s+)?([A-Za-z0-9_]+)(?:\\.[A-Za-z0-9_.]+)?\\+0x[0-9a-f]+");
+    /** A 32-bit ARM frame, which names the function and its caller: {@code [<c0a73020>] (kmalloc_oob_right) from [<c0a7a140>] (kunit_try_run_case+0x98/0x120)}. */
+    private static final Pattern ARM_FRAME = Pattern.compile(
+            "^\\s*\\[<?(?:0x)?[0-9a-f]+>?\\]\\s*\\(([A-Za-z0-9_]+)[^)]*\\) from \\[<?(?:0x)?[0-9a-f]+>?\\]\\s*\\(([A-Za-z0-9_]+)[.+]");
     /** The faulting instruction's line: x86 {@code RIP: 0010:func+0x..}, arm64 {@code pc : func+0x..}, older {@code IP:}, {@code PC is at}. */
     private static final Pattern PC = Pattern.compile("^\\s*(?:RIP: (?:[0-9a-f]{4}:)?|IP: |pc : |PC is at |NIP[: ]\\s*)"
             + "(?:\\[<?(?:0x)?[0-9a-f]+>?\\]\\s*){0,2}(?:([A-Za-z0-9_]+)(?:\\.[A-Za-z0-9_.]+)?\\+0x)?");
@@ -215,6 +218,9 @@ public final class CrashReport {
         return !(k.get() == kind && (kind == CrashSignature.MEMLEAK || kind == CrashSignature.LIST_CORRUPTION));
     }
 
+    /** A printk timestamp after other text on the line (two console writers interleaved). */
+    private static final Pattern GLUED_PREFIX = Pattern.compile("\\[\\s*\\d+\\.\\d{6}\\](?:\\[\\s*([CT])(\\d+)\\])? ");
+
     private static final Pattern QUESTIONABLE = Pattern.compile("^\\s*(?:\\[<?(?:0x)?[0-9a-f]+>?\\])?\\s*\\? ");
 
     /** A line's context: {@code ""} without a printk timestamp, {@code "console"} with one, {@code T}/{@code C} with a caller id. */
@@ -224,6 +230,12 @@ public final class CrashReport {
     private static Ctx ctx(String line) {
         Matcher m = PREFIX.matcher(line);
         if (!m.find()) {
+            Matcher glued = GLUED_PREFIX.matcher(line);
+            if (glued.find()) {
+                // another line's unfinished output, then this line's timestamp: the rest is a console line
+                return new Ctx(glued.group(1) == null ? "console" : glued.group(1), glued.group(1) == null ? "" : glued.group(2),
+                        line.substring(glued.end()));
+            }
             return new Ctx("", "", line);
         }
         String text = line.substring(m.end());
@@ -287,8 +299,16 @@ public final class CrashReport {
             }
             c.at++;
             Matcher f = FRAME.matcher(l);
-            if (f.find() && f.group(1) == null) {
-                add(frames, f.group(2), skip);
+            if (f.find()) {
+                if (f.group(1) == null) {
+                    add(frames, f.group(2), skip);
+                }
+            } else {
+                Matcher a = ARM_FRAME.matcher(l);
+                if (a.find()) {
+                    add(frames, a.group(1), skip);
+                    add(frames, a.group(2), skip);
+                }
             }
         }
         return true;

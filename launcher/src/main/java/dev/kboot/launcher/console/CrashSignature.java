@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * own prefix ({@code XFS (loop4): WARNING: ...}, {@code Speculative Return Stack Overflow: WARNING: ...}),
  * a banner ({@code WARNING: the mand mount option is being deprecated}), {@code INFO: NMI handler ...
  * took too long}, {@code INFO: lockdep is turned off}, debug output such as {@code DEBUG:} and {@code
- * ODEBUG:}. A {@code WARNING} is a report only in the forms {@code WARN()} and lockdep print.
+ * ODEBUG:}, the {@code ---[ end Kernel panic ...]---} line that closes a panic. A {@code WARNING} is a
+ * report only in the forms {@code WARN()} and lockdep print.
  */
 public enum CrashSignature {
     /** {@code Kernel panic - not syncing: ...}; also a trusty (TEE) panic relayed by its driver. */
@@ -67,7 +68,7 @@ public enum CrashSignature {
     GPF(true, "protection", "general protection fault(?!.* error:-?\\d+(?: in |$))(?!: \\d+ \\[#\\d+\\] *$)|general protection fault: 0000 \\[#\\d+\\]"),
     /** The kernel BUG family: {@code BUG: unable to handle page fault}, {@code kernel BUG at fs/x.c:12!}, {@code BUG: Bad page state}, ... */
     BUG(true, "BUG|Unable|VFS|INFO|rust_kernel",
-            "\\bBUG: |^(?:\\[[^]]*\\])*\\s*BUG: *$|\\b[Kk]ernel BUG\\b|\\bUnable to handle kernel |\\bBUG kmalloc-\\d+ .*: Object already free"
+            "(?<!Oops - )\\bBUG: |^(?:\\[[^]]*\\])*\\s*BUG: *$|\\b[Kk]ernel BUG\\b|\\bUnable to handle kernel |\\bBUG kmalloc-\\d+ .*: Object already free"
             + "|\\bVFS: Busy inodes after unmount|\\bVFS: Close: file count is 0|\\bINFO: (?:Freed|Allocated) in \\S+ age=|\\brust_kernel: panicked at "),
     /** A CPU exception in the kernel: {@code Oops: ...}, {@code Internal error: Oops: ...} (arm64), {@code invalid opcode:}, {@code divide error:}, ... */
     OOPS(true, "Oops|error|opcode|int3|segment|double|fault|trap",
@@ -86,6 +87,7 @@ public enum CrashSignature {
     /** Lines that carry a key word but are not kernel reports (see the class comment). */
     private static final Pattern NOT_A_REPORT = Pattern.compile(
             "\\btraps: |\\bODEBUG: |\\bDEBUG: |INFO: NMI handler|INFO: lockdep is turned off|INFO: Stall ended before state dump"
+            + "|---\\[ end Kernel panic"
             + "|(?:handler|interrupt).* took too long|\\bBUG: no syscalls can create|\\bINFO: recovery required"
             );
 

@@ -120,7 +120,7 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
      */
     private static boolean ends(CrashSignature kind, String t) {
         if (t.contains("---[ end ")) {
-            return true;
+            return true; // also ---[ end Kernel panic - not syncing: ... ]---
         }
         return switch (kind) {
             case KASAN, KFENCE, KCSAN, KMSAN, UBSAN -> t.endsWith("========================================");
