@@ -34,6 +34,8 @@ public final class CrashReport {
     /** A 32-bit ARM frame, which names the function and its caller: {@code [<c0a73020>] (kmalloc_oob_right) from [<c0a7a140>] (kunit_try_run_case+0x98/0x120)}. */
     private static final Pattern ARM_FRAME = Pattern.compile(
             "^\\s*\\[<?(?:0x)?[0-9a-f]+>?\\]\\s*\\(([A-Za-z0-9_]+)[^)]*\\) from \\[<?(?:0x)?[0-9a-f]+>?\\]\\s*\\(([A-Za-z0-9_]+)[.+]");
+    /** A frame of 32-bit ARM's unwinder since 5.x: {@code  smp_call_function_many_cond from smp_call_function+0x34/0x3c} (the caller is the next line's function). */
+    private static final Pattern ARM_UNWIND_FRAME = Pattern.compile("^\\s*([A-Za-z0-9_]+)(?:\\.[A-Za-z0-9_.]+)? from [A-Za-z0-9_.]+\\+0x[0-9a-f]+/0x[0-9a-f]+");
     /** The faulting instruction's line: x86 {@code RIP: 0010:func+0x..}, arm64 {@code pc : func+0x..}, older {@code IP:}, {@code PC is at}. */
     private static final Pattern PC = Pattern.compile("^\\s*(?:RIP: (?:[0-9a-f]{4}:)?|IP: |pc : |PC is at |NIP[: ]\\s*)"
             + "(?:\\[<?(?:0x)?[0-9a-f]+>?\\]\\s*){0,2}(?:([A-Za-z0-9_]+)(?:\\.[A-Za-z0-9_.]+)?\\+0x)?");
@@ -53,7 +55,7 @@ public final class CrashReport {
             "__sanitizer", "__asan", "kasan", "hwasan", "__msan", "kmsan", "kcsan_setup_watchpoint", "check_memory_region",
             "check_heap_object", "check_object", "read_word_at_a_time", "(?:read|write)_once_.*nocheck", "print_address_description",
             "panic", "invalid_op", "report_bug", "fixup_bug", "print_report", "print_usage_bug", "do_error", "_trap$", "do_trap",
-            "show_stack", "dump_stack", "walk_stack", "dump_backtrace", "warn_slowpath", "warn_alloc", "warn_bogus", "__warn",
+            "show_stack", "dump_stack", "walk_stack", "dump_backtrace", "unwind_backtrace", "warn_slowpath", "warn_alloc", "warn_bogus", "__warn",
             "print_tainted", "^get_taint$", "__fortify_report", "stack_trace_consume_entry", "arch_stack_walk", "stack_trace_save",
             "hex_dump_to_buffer", "print_hex_dump", "assertfail", "__might_resched", "__might_fault", "might_fault", "might_sleep",
             "program_check_exception", "program_check_common",
@@ -288,6 +290,7 @@ public final class CrashReport {
 
     /** Reads stack frames until the next stack starts (or a line the following step looks for). */
     private static final Step STACK = (c, frames, skip, next) -> {
+        String callee = null;
         while (c.at < c.lines.size()) {
             String l = c.lines.get(c.at);
             if (FAULT_INJECTION.matcher(l).find()) {
@@ -301,18 +304,36 @@ public final class CrashReport {
             Matcher f = FRAME.matcher(l);
             if (f.find()) {
                 if (f.group(1) == null) {
-                    add(frames, f.group(2), skip);
+                    callee = add(frames, f.group(2), skip, callee);
                 }
             } else {
                 Matcher a = ARM_FRAME.matcher(l);
                 if (a.find()) {
-                    add(frames, a.group(1), skip);
-                    add(frames, a.group(2), skip);
+                    callee = add(frames, a.group(1), skip, callee);
+                    callee = add(frames, a.group(2), skip, callee);
+                } else if ((a = ARM_UNWIND_FRAME.matcher(l)).find()) {
+                    callee = add(frames, a.group(1), skip, callee);
                 }
             }
         }
         return true;
     };
+
+    /**
+     * Adds a frame unless it is skipped, except that the function KUnit's case runner called is the
+     * case itself, whatever its name ({@code kmalloc_oob_right} of the KASAN suite looks like an allocator).
+     *
+     * @param callee the frame before this one in the same stack, or null
+     * @return this frame's function
+     */
+    private static String add(List<String> frames, String f, Pattern skip, String callee) {
+        if ("kunit_try_run_case".equals(f) && callee != null && skip.matcher(callee).find() && !frames.contains(callee)) {
+            frames.add(callee);
+        } else {
+            add(frames, f, skip);
+        }
+        return f;
+    }
 
     private static void add(List<String> frames, String f, Pattern skip) {
         if (f != null && !f.isEmpty() && !skip.matcher(f).find()) {
@@ -389,8 +410,16 @@ public final class CrashReport {
     private static String warningFrame(Report r, String... skip) {
         Pattern s = skip(skip);
         Step pc = find(Pattern.compile(PC.pattern() + "|--- interrupt: [0-9]+ at ([A-Za-z0-9_]+)[.+]"));
-        return frame(r, s, FIRST, new Step[] {pc, STACK}, TRACE_ONLY);
+        String f = frame(r, s, FIRST, new Step[] {pc, STACK}, TRACE_ONLY);
+        f = f.equals("corrupted") ? frame(r, s, FIRST, ARM_UNWIND) : f;
+        return f.equals("corrupted") ? frame(r, s, FIRST, ARM_OLD) : f;
     }
+
+    /** 32-bit ARM before 5.x: {@code [<c0219058>] (unwind_backtrace) from [<c0214754>] (show_stack+0x10/0x14)} lines, no {@code Backtrace:} line. */
+    private static final Step[] ARM_OLD = {find(Pattern.compile("^\\s*\\[<?(?:0x)?[0-9a-f]+>?\\]\\s*\\(([A-Za-z0-9_]+)[^)]*\\) from \\[")), STACK};
+
+    /** 32-bit ARM's unwinder since 5.x prints no {@code Call trace:} line, only {@code f from g+0x../0x..} frames. */
+    private static final Step[] ARM_UNWIND = {find(Pattern.compile("^\\s*([A-Za-z0-9_]+)(?:\\.[A-Za-z0-9_.]+)? from [A-Za-z0-9_.]+\\+0x")), STACK};
 
     // ------------------------------------------------------------------------------------------
     // Stalls, lockups and hung tasks: the frame is chosen by what dispatched the looping code.

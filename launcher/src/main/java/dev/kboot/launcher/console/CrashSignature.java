@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * own prefix ({@code XFS (loop4): WARNING: ...}, {@code Speculative Return Stack Overflow: WARNING: ...}),
  * a banner ({@code WARNING: the mand mount option is being deprecated}), {@code INFO: NMI handler ...
  * took too long}, {@code INFO: lockdep is turned off}, debug output such as {@code DEBUG:} and {@code
- * ODEBUG:}, the {@code ---[ end Kernel panic ...]---} line that closes a panic. A {@code WARNING} is a
+ * ODEBUG:}, the {@code ---[ end Kernel panic ...]---} line that closes a panic, lkdtm's verdict lines
+ * ({@code BUG: saw 'kernel BUG at': ok}). A {@code WARNING} is a
  * report only in the forms {@code WARN()} and lockdep print.
  */
 public enum CrashSignature {
@@ -87,7 +88,7 @@ public enum CrashSignature {
     /** Lines that carry a key word but are not kernel reports (see the class comment). */
     private static final Pattern NOT_A_REPORT = Pattern.compile(
             "\\btraps: |\\bODEBUG: |\\bDEBUG: |INFO: NMI handler|INFO: lockdep is turned off|INFO: Stall ended before state dump"
-            + "|---\\[ end Kernel panic"
+            + "|---\\[ end Kernel panic|: (?:saw|missing) '[^']*': "
             + "|(?:handler|interrupt).* took too long|\\bBUG: no syscalls can create|\\bINFO: recovery required"
             );
 

@@ -15,10 +15,17 @@ import java.util.function.Consumer;
  * report that caused it ({@code panic_on_warn}, {@code Fatal exception}, also just after the report's
  * end marker), and a fatal report inside a non-fatal one (a WARNING, a data race), which starts its
  * own incident so that a crash is never hidden inside a warning; the warning's excerpt keeps growing.
+ * A report without an end marker (lockdep, stalls) takes no header printed more than {@value #APART_S}
+ * seconds of printk time away from its own: that is a new report.
  */
 public final class CrashWatch implements Consumer<ConsoleLine> {
     private static final int BEFORE = 5;
     private static final int AFTER = 1000;
+    /** Lines after a report's end marker in which a kernel panic still belongs to it ({@code Fatal exception} after other CPUs' lines). */
+    private static final int TAIL = 25;
+    /** Seconds of printk time after which a header no longer belongs to an open report. */
+    private static final double APART_S = 10.0;
+    private static final java.util.regex.Pattern PRINTK_TIME = java.util.regex.Pattern.compile("\\[\\s*(\\d{1,8}\\.\\d{1,9})\\]");
 
     /**
      * One crash or warning seen on the console.
@@ -52,12 +59,20 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
     /** A report still being read. */
     private static final class Open {
         final Incident incident;
+        /** The printk time of its header in seconds, or NaN without one. */
+        final double time;
         int lines;
         /** Lines still taken after its end marker (a panic that follows belongs to it), or -1 before the marker. */
         int tail = -1;
 
         Open(Incident incident) {
             this.incident = incident;
+            this.time = printkTime(incident.line().text());
+        }
+
+        /** @return whether a header printed at this printk time cannot belong to this report (long after it, or long before it: another boot) */
+        boolean apart(double t) {
+            return !Double.isNaN(time) && !Double.isNaN(t) && Math.abs(t - time) > APART_S;
         }
 
         boolean ended() {
@@ -73,7 +88,7 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
             if (tail >= 0) {
                 tail--;
             } else if (ends(incident.signature(), t)) {
-                tail = BEFORE;
+                tail = TAIL;
             }
             return lines < AFTER && tail != 0;
         }
@@ -86,7 +101,13 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
         var sig = CrashSignature.match(t);
         if (sig.isPresent()) {
             CrashSignature s = sig.get();
-            Open cur = open.isEmpty() ? null : open.get(open.size() - 1);
+            // the newest report this header can belong to: not one printed long before it (a report without
+            // an end marker, lockdep or a stall, is over by then; interleaved logs of two runs are apart)
+            double time = printkTime(t);
+            Open cur = null;
+            for (int k = open.size() - 1; k >= 0 && cur == null; k--) {
+                cur = open.get(k).apart(time) ? null : open.get(k);
+            }
             if (cur != null && s == CrashSignature.PANIC) {
                 // a panic that ends a report (panic_on_oops, panic_on_warn) belongs to it: it shares its excerpt
                 List<String> excerpt = cur.incident.excerpt();
@@ -112,6 +133,12 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
         if (recent.size() > BEFORE) {
             recent.removeFirst();
         }
+    }
+
+    /** @return the printk time of a line in seconds ({@code [   12.345678]}), or NaN; only read on report headers */
+    static double printkTime(String t) {
+        java.util.regex.Matcher m = PRINTK_TIME.matcher(t);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
     /**
