@@ -39,6 +39,8 @@ public final class BlktestsParser {
     private static final String CHECK = "((?:" + GROUPS + ")/\\d{3})(?:\\s+=>\\s+(\\S+))?(?:\\s+\\(([^()]*)\\)(?=\\s+\\())?"
             + "(?:\\s+\\((.*)\\))?\\s*(?:\\[(passed|failed|not run)\\])?\\s*$";
     private static final Pattern CHECK_LINE = Pattern.compile(CHECK);
+    /** The colours check gives the status on a terminal ({@code tput setaf N}, {@code tput sgr0}). */
+    private static final Pattern TERMINAL_CODES = Pattern.compile("\u001b\\[[0-9;]*[A-Za-z]|\u001b\\([AB0]");
     private static final Pattern CHECK_LINE_AT_WORD = Pattern.compile("(?<![\\w/.-])" + CHECK);
 
     private BlktestsParser() {
@@ -174,13 +176,14 @@ public final class BlktestsParser {
      * {@code _} and the condition with blanks and {@code =} as {@code _}), the same id the results
      * directory parser gives. The line check prints before a test runs (no status) is replaced by the one
      * after; a result line found again (inside a kernel log line, or glued to another line's end) counts
-     * once; a test whose final line never came is MISS.
+     * once; a test whose final line never came is MISS. The terminal colours of the status are ignored.
      *
      * @param text check's stdout, or a log holding it
      * @return one located result per test and condition
      */
     public static List<Located> parseCheckOutputLocated(String text) {
-        List<String> lines = Lines.split(text == null ? "" : text);
+        List<String> lines = Lines.split(text == null ? "" : text).stream()
+                .map(l -> l.indexOf('\u001b') < 0 ? l : TERMINAL_CODES.matcher(l).replaceAll("")).toList();
         Map<TestId, Located> out = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {
             java.util.regex.Matcher m = find(lines.get(i));
@@ -207,6 +210,7 @@ public final class BlktestsParser {
                 continue;
             }
             if (prev != null && prev.result().status() != Status.MISS && prev.result().rawStatus().equals(status)) {
+                i = j - 1;
                 continue; // the same verdict again: echoed to the kernel log, or printed twice
             }
             int first = prev != null && prev.result().status() == Status.MISS ? prev.firstLine() : i;
