@@ -165,7 +165,7 @@ public final class Importer {
                 case KUNIT -> located = KunitParser.parseLocated(text);
                 case KTAP -> located = KtapResults.results(KtapParser.parse(text), "ktap", 2);
                 case FSTESTS -> {
-                    if (text.stripLeading().startsWith("<")) {
+                    if (text.stripLeading().matches("(?s)<(?:\\?xml|testsuite|!--).*")) { // xunit, else console output
                         artifactBases.add(in.toAbsolutePath().getParent());
                         got = FstestsParser.parse(in);
                     } else {

@@ -38,10 +38,13 @@ public record Comparison(List<Entry> tests, List<Crash> crashes) {
      * @param signature its kind ({@code KASAN})
      * @param fatal     whether it crashed the kernel
      * @param where     the tests it was seen during in this run (or in the baseline when it is FIXED);
-     *                  {@code (no test)} for one seen while no test ran
+     *                  {@link #NO_TEST} for one seen while no test ran
      * @param change    REGRESSION, PERSISTENT_FAILURE or FIXED
      */
     public record Crash(String title, String signature, boolean fatal, List<String> where, Change change) {
+        /** The {@code where} of an incident seen while no test ran. */
+        public static final String NO_TEST = "no test running";
+
         /** Copies the list. */
         public Crash {
             where = List.copyOf(where);
@@ -96,7 +99,7 @@ public record Comparison(List<Entry> tests, List<Crash> crashes) {
             }
         }
         for (Incident i : run.incidents()) {
-            see(m, i, "(no test)", change);
+            see(m, i, Crash.NO_TEST, change);
         }
         return m;
     }

@@ -60,8 +60,8 @@ public record Verdict(ExitCode exitCode, String headline, List<String> details) 
         List<Comparison.Entry> r = comparison.with(Change.REGRESSION);
         r.forEach(e -> details.add("regression: " + e.id() + " (" + e.base().key() + " -> " + e.head().key() + ")"));
         List<Comparison.Crash> c = comparison.crashesWith(Change.REGRESSION);
-        c.forEach(x -> details.add("regression: new kernel " + (x.fatal() ? "crash" : "warning") + " '" + x.title() + "' during "
-                + String.join(", ", x.where())));
+        c.forEach(x -> details.add("regression: new kernel " + (x.fatal() ? "crash" : "warning") + " '" + x.title() + "' "
+                + (x.where().equals(List.of(Comparison.Crash.NO_TEST)) ? "while no test was running" : "during " + String.join(", ", x.where()))));
         return r.size() + c.size();
     }
 }

@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  * end marker), and a fatal report inside a non-fatal one (a WARNING, a data race), which starts its
  * own incident so that a crash is never hidden inside a warning; the warning's excerpt keeps growing.
  * A report without an end marker (lockdep, stalls) takes no header printed more than {@value #APART_S}
- * seconds of printk time away from its own: that is a new report.
+ * seconds of printk time away from its own: that is a new report. A test's {@code # }-prefixed echo
+ * of report lines already seen (lkdtm prints the dmesg it checked) is no new report.
  */
 public final class CrashWatch implements Consumer<ConsoleLine> {
     private static final int BEFORE = 5;
@@ -52,6 +53,8 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
     }
 
     private final List<Incident> incidents = new ArrayList<>();
+    /** The last report lines seen (their text), to know a test's echo of them. */
+    private final java.util.LinkedHashSet<String> seenHeaders = new java.util.LinkedHashSet<>();
     private final java.util.ArrayDeque<String> recent = new java.util.ArrayDeque<>();
     /** Reports whose excerpt still grows, oldest first; the newest one takes in the headers that belong to it. */
     private final List<Open> open = new ArrayList<>();
@@ -99,6 +102,9 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
         String t = line.text();
         open.removeIf(o -> !o.add(t));
         var sig = CrashSignature.match(t);
+        if (sig.isPresent() && echo(t)) {
+            sig = java.util.Optional.empty();
+        }
         if (sig.isPresent()) {
             CrashSignature s = sig.get();
             // the newest report this header can belong to: not one printed long before it (a report without
@@ -133,6 +139,26 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
         if (recent.size() > BEFORE) {
             recent.removeFirst();
         }
+    }
+
+    /**
+     * Whether a report line is a test's echo of one already seen ({@code # [ 12.345678] kernel BUG at ...}:
+     * lkdtm's run.sh prints the dmesg it read, which the kselftest runner prefixes with {@code # }).
+     * Remembers the report lines it sees; only called on them.
+     */
+    private boolean echo(String t) {
+        String s = t.stripLeading();
+        if (s.startsWith("#")) {
+            String bare = s.substring(1).strip();
+            if (seenHeaders.contains(bare)) {
+                return true;
+            }
+        }
+        seenHeaders.add(t.strip());
+        if (seenHeaders.size() > 64) {
+            seenHeaders.remove(seenHeaders.iterator().next());
+        }
+        return false;
     }
 
     /** @return the printk time of a line in seconds ({@code [   12.345678]}), or NaN; only read on report headers */
