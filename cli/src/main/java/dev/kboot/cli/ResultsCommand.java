@@ -164,8 +164,8 @@ final class ResultsCommand implements Callable<Integer> {
     /** {@code kboot results import --suite SUITE PATH... --results DIR}. */
     @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Judge output a suite produced elsewhere (a TAP stream, a console log or dmesg, an fstests or blktests "
-                    + "results directory, a kirk JSON report, a runltp log) with kboot's parsers, crash detection, expunges and "
-                    + "baseline, and write results.json, junit.xml and summary.txt.",
+                    + "results directory, fstests' or blktests' ./check output, a kirk JSON report, a runltp log, ltp-pan output) "
+                    + "with kboot's parsers, crash detection, expunges and baseline, and write results.json, junit.xml and summary.txt.",
                     "Exits like 'kboot test': 0 no regression (without --baseline: no failure), 1 regression or failure, 2 incomplete."})
     static final class Import implements Callable<Integer> {
         @Spec
