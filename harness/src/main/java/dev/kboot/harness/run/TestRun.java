@@ -34,7 +34,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -258,6 +261,23 @@ public final class TestRun {
 
         /** One suite's plan, with the expunges that apply to it. */
         private record Planned(Selected selected, SuiteExpunges expunges, SuiteRunner.Plan plan) {
+            /** @return whether its one planned unit runs the whole suite (fstests, blktests, LTP), its results having ids of their own */
+            boolean wholeSuite() {
+                return !selected.runner().plansEachTest() && plan.tests().size() == 1;
+            }
+
+            /**
+             * @return the partition's key for a planned test: its id, or for a whole-suite run
+             *         {@code SUITE/(run)/PROFILE}, so each profile (an fstests section) is a unit of its own
+             */
+            String unitKey(PlannedTest t) {
+                if (!wholeSuite()) {
+                    return t.id().toString();
+                }
+                // a profile file's name, not its path: hosts check the same files out in different places
+                String profile = selected.profile().name();
+                return selected.runner().suite() + "/(run)/" + profile.substring(profile.lastIndexOf('/') + 1);
+            }
         }
 
         /** @return the suite's plan, or empty when it cannot run (recorded as ERROR and incomplete) */
@@ -300,17 +320,24 @@ public final class TestRun {
                 // results keep the shard without a partition; a merge takes it from the others.
                 return t -> false;
             }
+            Weights w = r.prepared().weights();
+            Map<String, Integer> wholeSuites = new HashMap<>();
+            plans.stream().filter(Planned::wholeSuite).forEach(p -> wholeSuites.merge(p.selected().runner().suite(), 1, Integer::sum));
             List<Partition.Unit> units = new ArrayList<>();
             for (Planned p : plans) {
-                List<TestId> ids = p.plan().tests().stream().map(PlannedTest::id).toList();
-                units.addAll(r.prepared().weights().units(ids, !p.selected().runner().plansEachTest() && ids.size() == 1));
+                String suite = p.selected().runner().suite();
+                for (PlannedTest t : p.plan().tests()) {
+                    units.add(new Partition.Unit(p.unitKey(t), p.wholeSuite() ? w.wholeSuite(suite, wholeSuites.get(suite)) : w.test(t.id())));
+                }
             }
             Sharding sharding = Sharding.startOf(shard.index(), shard.count(), r.prepared().weights().source()).withUnits(units);
             rec.sharding(sharding);
             Partition partition = sharding.partition().orElseThrow();
             Owners owners = new Owners(partition);
             rec.narrowBaseline(id -> owners.of(id).orElse(1) == shard.index());
-            return t -> partition.partOf(t.id().toString()) == shard.index();
+            Map<PlannedTest, String> keys = new IdentityHashMap<>();
+            plans.forEach(p -> p.plan().tests().forEach(t -> keys.put(t, p.unitKey(t))));
+            return t -> partition.partOf(keys.get(t)) == shard.index();
         }
 
         private void runSuite(Planned p, Predicate<PlannedTest> ours) {

@@ -155,7 +155,7 @@ public final class Merge {
         for (Input in : sorted) {
             sameIfKnown(first, in, "run.kernelRelease", first.run().info().kernelRelease(), in.run().info().kernelRelease());
             sameIfKnown(first, in, "run.bootspecToplevel", first.run().info().bootspecToplevel(), in.run().info().bootspecToplevel());
-            same(first, in, "run.suites", first.run().suites(), in.run().suites());
+            same(first, in, "run.suites", labels(first.run().suites()), labels(in.run().suites()));
         }
         Sharding ref = reference == null ? Sharding.startOf(1, count, first.run().sharding().balance()) : reference.run().sharding();
         Optional<Partition> partition = ref.partition();
@@ -193,17 +193,16 @@ public final class Merge {
                     }
                 }
             }
-            Map<String, Integer> unitsPerSuite = new HashMap<>();
-            for (Partition.Unit u : partition.get().units()) {
-                unitsPerSuite.merge(TestId.parse(u.key()).suite(), 1, Integer::sum);
-            }
             for (Partition.Unit u : partition.get().units()) {
                 TestId id = TestId.parse(u.key());
                 int owner = partition.get().partOf(u.key());
-                boolean wholeSuite = unitsPerSuite.get(id.suite()) == 1;
-                boolean reported = chosen.containsKey(id) || (wholeSuite && covered.contains(id.suite() + "\0" + owner));
+                Input in = byIndex.get(owner);
+                // A suite run as one unit per profile (SUITE/(run)/PROFILE) is reported by the results its
+                // shard has of that suite, or by that shard having finished.
+                boolean wholeSuite = id.segments().size() >= 2 && id.segments().get(1).equals("(run)");
+                boolean reported = chosen.containsKey(id)
+                        || (wholeSuite && in != null && (in.run().finished() || covered.contains(id.suite() + "\0" + owner)));
                 if (!reported) {
-                    Input in = byIndex.get(owner);
                     chosen.put(id, TestResult.miss(id, in == null ? "shard " + owner + "/" + count + " is missing from the merge"
                             : "shard " + owner + "/" + count + " did not report it (it stopped before it)"));
                     from.put(id, owner);
@@ -324,6 +323,12 @@ public final class Merge {
             }
         }
         return v.isEmpty() ? null : String.join("; ", v);
+    }
+
+    /** @return the suites asked for, a profile file named by its file name (hosts check files out in different places) */
+    private static List<String> labels(List<String> suites) {
+        return suites.stream().map(l -> l.contains(":") && l.indexOf('/', l.indexOf(':')) >= 0
+                ? l.substring(0, l.indexOf(':') + 1) + l.substring(l.lastIndexOf('/') + 1) : l).toList();
     }
 
     private static void same(Input a, Input b, String field, Object expected, Object found) {

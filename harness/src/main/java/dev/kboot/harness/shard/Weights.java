@@ -16,9 +16,10 @@ import java.util.Map;
  * earlier run ({@code kboot test --balance RESULTS_JSON}) so that shards finish together.
  *
  * <p>With an earlier run, in ms and at least 1: a test it timed weighs its duration; a suite run as
- * one unit (fstests, blktests, LTP) weighs the sum of the durations of that suite's tests; a test it
- * did not time (new, or MISS/EXPUNGED there) weighs the median duration of its suite's timed tests
- * there, else the median of all its timed tests, else 1.
+ * one unit (fstests, blktests, LTP) weighs the sum of the durations of that suite's tests, shared
+ * by the run's units of that suite (one per {@code --suite} of it, e.g. one per fstests section);
+ * a test it did not time (new, or MISS/EXPUNGED there) weighs the median duration of its suite's
+ * timed tests there, else the median of all its timed tests, else 1.
  *
  * @param source    where the durations came from, for the record, or null for equal weights
  * @param durations test id to ms, from the earlier run (empty for equal weights)
@@ -66,27 +67,30 @@ public record Weights(String source, Map<TestId, Long> durations) {
     }
 
     /**
-     * The units of one suite's plan, weighed.
-     *
-     * @param planned   the suite's planned units, in plan order (test ids, or one id for a whole-suite run)
-     * @param wholeSuite whether the one planned unit stands for the whole suite (its results have other ids)
-     * @return one unit per planned id, keyed by the id's text
+     * @param id a planned test
+     * @return its weight: 1 with equal weights; else its duration in the earlier run, or the median
+     *         of its suite's timed tests there, or of all of them, or 1
      */
-    public List<Partition.Unit> units(List<TestId> planned, boolean wholeSuite) {
-        List<Partition.Unit> out = new ArrayList<>();
-        for (TestId id : planned) {
-            long w;
-            if (isEqual()) {
-                w = 1;
-            } else if (wholeSuite) {
-                w = suiteTotal(id.suite());
-            } else {
-                Long known = durations.get(id);
-                w = known != null ? known : typical(id.suite());
-            }
-            out.add(new Partition.Unit(id.toString(), w));
+    public long test(TestId id) {
+        if (isEqual()) {
+            return 1;
         }
-        return out;
+        Long known = durations.get(id);
+        return known != null ? known : typical(id.suite());
+    }
+
+    /**
+     * @param suite a suite run as one unit per selection (fstests, blktests, LTP)
+     * @param units how many such units the run has for it (one per {@code --suite} of it)
+     * @return one unit's weight: 1 with equal weights; else the sum of the durations of the suite's
+     *         tests in the earlier run shared equally by its units (at least 1), or the typical test's
+     *         weight when the earlier run did not time the suite
+     */
+    public long wholeSuite(String suite, int units) {
+        if (isEqual()) {
+            return 1;
+        }
+        return Math.max(1, suiteTotal(suite) / Math.max(1, units));
     }
 
     private long suiteTotal(String suite) {

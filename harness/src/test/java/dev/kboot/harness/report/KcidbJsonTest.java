@@ -31,7 +31,6 @@ import dev.kboot.launcher.ExitCode;
 import dev.kboot.launcher.KbootException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kboot.harness.Captured;
 import dev.kboot.harness.baseline.Comparison;
 import dev.kboot.harness.baseline.Verdict;
-import dev.kboot.harness.model.RunInfo;
 import dev.kboot.harness.model.RunResult;
-import dev.kboot.harness.model.Sharding;
 import dev.kboot.harness.model.Status;
 import dev.kboot.harness.model.TestId;
 import dev.kboot.harness.model.TestResult;
@@ -24,7 +22,6 @@ import dev.kboot.launcher.KbootException;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,10 +131,38 @@ class MergeTest extends MergeTestSupport {
     void aShardMissingTheWholeSuiteUnitLeavesThatSuiteMiss() {
         List<Plan> plans = plans();
         List<Merge.Input> all = shards(plans, 2, Weights.equal());
-        int fsShard = all.get(0).run().sharding().partition().orElseThrow().partOf("fstests/(run)");
+        int fsShard = all.get(0).run().sharding().partition().orElseThrow().partOf("fstests/(run)/default");
         RunResult merged = Merge.merge(all.stream().filter(i -> i.run().sharding().index() != fsShard).toList());
-        assertEquals(Status.MISS, merged.find(TestId.of("fstests", "(run)")).orElseThrow().status());
+        assertEquals(Status.MISS, merged.find(TestId.of("fstests", "(run)", "default")).orElseThrow().status());
         assertTrue(merged.tests().stream().noneMatch(t -> t.id().suite().equals("fstests") && t.status() != Status.MISS));
+    }
+
+    @Test
+    void twoSectionsOfABatchSuiteAreUnitsOfTheirOwnAndMergeBack() {
+        List<TestResult> fs = FstestsParser.parse(Captured.path("fstests/result.xml"));
+        String section = fs.get(0).id().segments().get(1);
+        // the same captured run as a second section (derived: the section segment renamed)
+        List<TestResult> other = fs.stream().map(t -> {
+            List<String> seg = new ArrayList<>(t.id().segments());
+            seg.set(1, section + "-1k");
+            return new TestResult(new TestId(seg), t.status(), t.rawStatus(), t.reason(), t.durationMs(), t.excerpt(), t.artifacts(),
+                    t.incidents(), t.unstable());
+        }).toList();
+        List<Plan> plans = List.of(
+                new Plan("fstests", List.of(TestId.of("fstests", "(run)", "xfs-4k.yaml")), true, List.of(), fs),
+                new Plan("fstests", List.of(TestId.of("fstests", "(run)", "xfs-1k.yaml")), true, List.of(), other));
+        RunResult single = single(plans);
+        List<Merge.Input> two = shards(plans, 2, Weights.equal());
+        Partition p = two.get(0).run().sharding().partition().orElseThrow();
+        assertEquals(2, p.partOf("fstests/(run)/xfs-1k.yaml") + p.partOf("fstests/(run)/xfs-4k.yaml") - 1, "one section per shard");
+        RunResult merged = Merge.merge(two);
+        assertEquals(statuses(single), statuses(merged));
+        assertTrue(merged.complete(), merged.incompleteReasons().toString());
+        RunResult half = Merge.merge(List.of(two.get(0)));
+        int missing = two.get(1).run().sharding().index();
+        String lost = p.part(missing).get(0).key();
+        assertEquals(Status.MISS, half.find(TestId.parse(lost)).orElseThrow().status(), lost);
+        assertEquals(fs.size() + 1, half.tests().size(), "the present section's tests and one MISS for the other");
     }
 
     @Test

@@ -32,7 +32,7 @@ public class MergeTestSupport {
     public record Plan(String suite, List<TestId> units, boolean wholeSuite, List<TestResult> expunged, List<TestResult> results) {
     }
 
-    /** kselftest (one unit per test, one expunged) and fstests (one unit for the whole ./check run), from captured output. */
+    /** kselftest (one unit per test, one expunged) and fstests (one unit, SUITE/(run)/PROFILE, for the whole ./check run), from captured output. */
     public static List<Plan> plans() {
         List<TestResult> ks = new ArrayList<>(KselftestParser.parse(Captured.text("kselftest/multi.tap")));
         ks.addAll(KselftestParser.parse(Captured.text("kselftest/timers.tap")));
@@ -46,7 +46,7 @@ public class MergeTestSupport {
         List<TestResult> fs = FstestsParser.parse(Captured.path("fstests/result.xml"));
         return List.of(
                 new Plan("kselftest", timed.stream().map(TestResult::id).toList(), false, List.of(expunged), timed),
-                new Plan("fstests", List.of(TestId.of("fstests", "(run)")), true, List.of(), fs));
+                new Plan("fstests", List.of(TestId.of("fstests", "(run)", "default")), true, List.of(), fs));
     }
 
     /** The single host's run: suite by suite, expunged first, then the results. */
@@ -63,7 +63,9 @@ public class MergeTestSupport {
     public static RunResult shard(List<Plan> plans, int index, int count, Weights w) {
         List<Partition.Unit> units = new ArrayList<>();
         for (Plan p : plans) {
-            units.addAll(w.units(p.units(), p.wholeSuite()));
+            for (TestId id : p.units()) {
+                units.add(new Partition.Unit(id.toString(), p.wholeSuite() ? w.wholeSuite(p.suite(), 1) : w.test(id)));
+            }
         }
         Sharding s = Sharding.startOf(index, count, w.source()).withUnits(units);
         Partition partition = s.partition().orElseThrow();

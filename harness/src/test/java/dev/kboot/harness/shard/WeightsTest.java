@@ -28,18 +28,19 @@ class WeightsTest {
     @Test
     void timedTestsWeighTheirDurationOthersTheirSuitesMedianAWholeSuiteItsSum() {
         Weights w = Weights.of(earlier, "earlier.json");
-        assertEquals(List.of(new Partition.Unit("kselftest/timers/nanosleep", 30_000), new Partition.Unit("kselftest/size/get_size", 1),
-                        new Partition.Unit("kselftest/exec/execveat", 10_000), new Partition.Unit("kselftest/new/test", 10_000)),
-                w.units(List.of(TestId.parse("kselftest/timers/nanosleep"), TestId.parse("kselftest/size/get_size"),
-                        TestId.parse("kselftest/exec/execveat"), TestId.parse("kselftest/new/test")), false));
-        assertEquals(List.of(new Partition.Unit("fstests/(run)", 10_000)), w.units(List.of(TestId.of("fstests", "(run)")), true));
-        assertEquals(List.of(new Partition.Unit("ltp/(run)", 6_000)), w.units(List.of(TestId.of("ltp", "(run)")), true),
-                "a suite the earlier run did not have weighs the median of all its timed tests");
+        assertEquals(30_000, w.test(TestId.parse("kselftest/timers/nanosleep")));
+        assertEquals(1, w.test(TestId.parse("kselftest/size/get_size")), "at least 1 ms");
+        assertEquals(10_000, w.test(TestId.parse("kselftest/exec/execveat")), "MISS there: its suite's median");
+        assertEquals(10_000, w.test(TestId.parse("kselftest/new/test")), "new: its suite's median");
+        assertEquals(10_000, w.wholeSuite("fstests", 1));
+        assertEquals(5_000, w.wholeSuite("fstests", 2), "two sections share the suite's time");
+        assertEquals(6_000, w.wholeSuite("ltp", 1), "a suite the earlier run did not time weighs the median of all its timed tests");
+        assertEquals(6_000, w.test(TestId.parse("command/x")));
     }
 
     @Test
     void withoutAnEarlierRunEveryUnitWeighsOne() {
-        assertEquals(List.of(new Partition.Unit("fstests/(run)", 1), new Partition.Unit("kselftest/a/b", 1)),
-                Weights.equal().units(List.of(TestId.of("fstests", "(run)"), TestId.parse("kselftest/a/b")), false));
+        assertEquals(1, Weights.equal().wholeSuite("fstests", 3));
+        assertEquals(1, Weights.equal().test(TestId.parse("kselftest/a/b")));
     }
 }
