@@ -95,6 +95,7 @@ class ShardCommandsTest {
         Cli missing = Cli.run(args.toArray(String[]::new));
         assertEquals(2, missing.code(), missing.err());
         assertTrue(missing.out().contains("shard 2/3 is missing"), missing.out());
+        assertTrue(missing.out().contains("merged from 2 of 3 shards (missing: 2), partition sha256:"), missing.out());
         assertTrue(Files.readString(dir.resolve("merged-2/results.json")).contains("\"status\" : \"miss\""));
     }
 
