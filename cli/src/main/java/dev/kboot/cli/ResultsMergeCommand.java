@@ -40,7 +40,7 @@ final class ResultsMergeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Merge.Outcome o = Merge.run(new Merge.Request(shards, results, baseline, Main.version()));
+        Merge.Outcome o = Merge.run(new Merge.Request(shards, results, baseline));
         if (!common.quiet) {
             out.print(SummaryText.render(o.run(), o.comparison()));
         }

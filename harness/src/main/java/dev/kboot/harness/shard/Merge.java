@@ -63,12 +63,11 @@ public final class Merge {
     /**
      * What to merge.
      *
-     * @param shards       the shards' results directories (or results.json files), in any order
-     * @param out          where the merged results go (not one of the shards)
-     * @param baseline     a baseline results.json (or its directory) to compare the merged run with, or null
-     * @param kbootVersion kboot's version, recorded when the shards disagree on theirs
+     * @param shards   the shards' results directories (or results.json files), in any order
+     * @param out      where the merged results go (not one of the shards)
+     * @param baseline a baseline results.json (or its directory) to compare the merged run with, or null
      */
-    public record Request(List<Path> shards, Path out, Path baseline, String kbootVersion) {
+    public record Request(List<Path> shards, Path out, Path baseline) {
     }
 
     /**

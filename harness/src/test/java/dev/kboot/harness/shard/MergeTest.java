@@ -230,7 +230,7 @@ class MergeTest extends MergeTestSupport {
         Files.writeString(dirs.get(0).resolve("artifacts/fstests/check.log"), "check.log\n");
         Path base = dir.resolve("base");
         new ResultsDirectory(base).write(single(plans), null, null);
-        Merge.Outcome o = Merge.run(new Merge.Request(dirs, dir.resolve("merged"), base, "0.1.0"));
+        Merge.Outcome o = Merge.run(new Merge.Request(dirs, dir.resolve("merged"), base));
         assertEquals(ExitCode.OK, o.verdict().exitCode(), o.verdict().toString());
         RunResult back = ResultsJson.read(dir.resolve("merged"));
         assertEquals(statuses(single(plans)), statuses(back));
@@ -239,7 +239,7 @@ class MergeTest extends MergeTestSupport {
         assertEquals("console of shard 2\n", Files.readString(dir.resolve("merged/shard-2/console.log")));
         assertEquals("check.log\n", Files.readString(dir.resolve("merged/artifacts/fstests/check.log")));
         assertTrue(Files.readString(dir.resolve("merged/results.json")).contains("\"merged\" : {"));
-        KbootException self = assertThrows(KbootException.class, () -> Merge.run(new Merge.Request(dirs, dirs.get(0), null, "0.1.0")));
+        KbootException self = assertThrows(KbootException.class, () -> Merge.run(new Merge.Request(dirs, dirs.get(0), null)));
         assertEquals(ExitCode.USAGE, self.exitCode());
     }
 
