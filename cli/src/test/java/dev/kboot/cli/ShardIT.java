@@ -84,7 +84,7 @@ class ShardIT {
     void threeShardsInParallelMergeToTheSingleHostRunAndAMissingShardIsIncomplete() throws Exception {
         Path kselftests = write("kselftest.yaml", """
                 test-timeout: 300s
-                tests: [size:get_size, proc:proc-uptime-001, proc:read, exec:null-argv, vDSO:vdso_test_getcpu, sync:sync_test]
+                tests: [size:get_size, proc:proc-uptime-001, proc:self, exec:null-argv, vDSO:vdso_test_getcpu, sync:sync_test]
                 """);
         Path commands = write("commands.yaml", """
                 tests:
