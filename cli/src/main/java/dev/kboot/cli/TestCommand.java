@@ -119,6 +119,11 @@ final class TestCommand implements Callable<Integer> {
                     Units.duration("--test-timeout", testTimeout), guestOptions.agentWait(), deadline, opts,
                     Main.version(), common.quiet ? null : progress));
         }
+        if (o.run().sharding() != null && o.run().sharding().partition().isPresent()) {
+            dev.kboot.harness.shard.Partition p = o.run().sharding().partition().get();
+            err.println(Main.PREFIX + "shard " + part + ": " + p.part(part.index()).size() + " of " + p.units().size()
+                    + " planned units; merge the shards with 'kboot results merge'");
+        }
         err.println(Main.PREFIX + o.verdict().headline());
         for (String d : o.verdict().details()) {
             err.println("  " + d);
