@@ -267,59 +267,77 @@ class ScaleOutRecipesTest {
     }
 
     @Test
-    void libvirtControllerPlay() throws Exception {
+    void libvirtControllerPlays() throws Exception {
         JsonNode plays = one("kboot-libvirt.yml");
-        assertTrue(plays.isArray() && plays.size() == 1, "an Ansible playbook: a list of plays");
-        JsonNode play = plays.get(0);
-        has(play, "name", "hosts", "tasks");
-        Set<String> modules = Set.of("ansible.builtin.command", "ansible.builtin.shell", "ansible.builtin.async_status");
-        Set<String> taskKeys = Set.of("name", "loop", "loop_control", "async", "poll", "register", "until", "retries", "delay",
-                "changed_when", "failed_when");
+        assertTrue(plays.isArray() && plays.size() == 3, "an Ansible playbook: declare, run the shards, merge");
+        Set<String> modules = Set.of("ansible.builtin.command", "ansible.builtin.shell", "ansible.builtin.copy", "ansible.builtin.file",
+                "ansible.posix.synchronize");
+        Set<String> taskKeys = Set.of("name", "loop", "async", "poll", "register", "delegate_to", "changed_when", "failed_when");
+        Map<String, String> values = Map.of("{{ closure }}", "/nix/store/aaaa-nixos-system", "{{ inventory_hostname }}", "virt1.example.org",
+                "{{ item }}", "ci/expunges.yaml", "{{ shard }}", "1", "{{ shards }}", "3");
         List<List<String>> commands = new ArrayList<>();
-        boolean async = false;
-        boolean waits = false;
-        for (JsonNode task : play.path("tasks")) {
-            List<String> mods = new ArrayList<>();
-            for (Iterator<String> it = task.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                if (modules.contains(k)) {
-                    mods.add(k);
-                } else {
-                    assertTrue(taskKeys.contains(k), "unknown task key " + k + " in " + task);
+        List<JsonNode> commandTasks = new ArrayList<>();
+        JsonNode pull = null;
+        for (JsonNode play : plays) {
+            has(play, "name", "hosts", "tasks");
+            for (JsonNode task : play.path("tasks")) {
+                List<String> mods = new ArrayList<>();
+                for (Iterator<String> it = task.fieldNames(); it.hasNext(); ) {
+                    String k = it.next();
+                    if (modules.contains(k)) {
+                        mods.add(k);
+                    } else {
+                        assertTrue(taskKeys.contains(k), "unknown task key " + k + " in " + task);
+                    }
+                }
+                assertEquals(1, mods.size(), "one module per task: " + task);
+                JsonNode cmd = task.path(mods.get(0));
+                if (mods.get(0).equals("ansible.posix.synchronize")) {
+                    pull = cmd;
+                }
+                List<String> argv = new ArrayList<>();
+                if (cmd.has("argv")) {
+                    cmd.path("argv").forEach(a -> {
+                        String x = a.asText();
+                        for (Map.Entry<String, String> e : values.entrySet()) {
+                            x = x.replace(e.getKey(), e.getValue());
+                        }
+                        argv.add(x);
+                    });
+                }
+                if (!argv.isEmpty() && argv.get(0).equals("kboot")) {
+                    commands.add(argv.subList(1, argv.size()));
+                    commandTasks.add(task);
+                } else if (cmd.isTextual()) {
+                    commands.addAll(kbootCommands(cmd.asText(), values));
+                    commandTasks.add(task);
                 }
             }
-            assertEquals(1, mods.size(), "one module per task: " + task);
-            JsonNode cmd = task.path(mods.get(0));
-            Map<String, String> values = Map.of("{{ closure }}", "/nix/var/nix/profiles/kboot-guest", "{{ item }}", "virt1.example.org",
-                    "{{ idx + 1 }}", "1", "{{ libvirt_hosts | length }}", Integer.toString(play.path("vars").path("libvirt_hosts").size()));
-            if (cmd.has("argv")) {
-                List<String> argv = new ArrayList<>();
-                cmd.path("argv").forEach(a -> {
-                    String s = a.asText();
-                    for (Map.Entry<String, String> e : values.entrySet()) {
-                        s = s.replace(e.getKey(), e.getValue());
-                    }
-                    argv.add(s);
-                });
-                assertEquals("kboot", argv.get(0));
-                commands.add(argv.subList(1, argv.size()));
-            } else if (cmd.isTextual()) {
-                commands.addAll(kbootCommands(cmd.asText(), values));
-            }
-            async |= task.path("async").asInt() > 0 && task.path("poll").asInt(-1) == 0;
-            waits |= mods.get(0).equals("ansible.builtin.async_status");
         }
-        assertTrue(async && waits, "the shards run at once (async, poll 0) and the play waits for them");
+        assertEquals("libvirt_hosts", plays.get(0).path("hosts").asText());
+        assertEquals("libvirt_hosts", plays.get(1).path("hosts").asText(), "each host runs its own shard");
+        assertEquals("localhost", plays.get(2).path("hosts").asText(), "the controller merges");
+        assertTrue(plays.get(1).path("vars").path("shard").asText().contains("ansible_play_hosts_all.index(inventory_hostname) + 1"),
+                "a host's shard is its place in the group, 1-based");
+        assertTrue(plays.get(1).path("vars").path("shards").asText().contains("ansible_play_hosts_all | length"));
+        List<String> define = commands.stream().filter(c -> c.get(0).equals("libvirt")).findFirst().orElseThrow();
+        assertEquals("qemu+ssh://virt1.example.org/system", option(define, "--connect"), "the controller declares the guests remotely");
+        assertEquals("localhost", commandTasks.get(commands.indexOf(define)).path("delegate_to").asText());
         List<String> test = commands.stream().filter(c -> c.get(0).equals("test")).findFirst().orElseThrow();
+        assertFalse(test.contains("--connect"), "kboot test --libvirt runs on the libvirt host (a remote URI is refused): " + test);
+        assertEquals("1/3", option(test, "--shard"));
+        JsonNode testTask = commandTasks.get(commands.indexOf(test));
+        assertTrue(testTask.path("async").asInt() > 0, "a long shard survives ssh hiccups: async");
+        assertTrue(testTask.path("failed_when").asText().contains("rc > 2"), "verdicts 0-2 are the merge's to judge");
         List<String> merge = commands.stream().filter(c -> c.get(0).equals("results")).findFirst().orElseThrow();
-        assertEquals("1/" + play.path("vars").path("libvirt_hosts").size(), option(test, "--shard"));
-        assertTrue(globMatches(merge.get(2), option(test, "--results")));
-        parses(merge);
-        // kboot libvirt define and kboot test --libvirt come with the libvirt backend: checked once kboot has them.
+        assertNotNull(pull);
+        String src = pull.path("src").asText().replace("{{ shard }}", "1");
+        assertEquals(option(test, "--results"), src, "the controller pulls the shard's results");
+        String local = pull.path("dest").asText() + src.substring(src.lastIndexOf('/') + 1);
+        assertTrue(globMatches(merge.get(2), local), merge + " reads " + local);
         for (List<String> c : commands) {
-            if (supported(c)) {
-                parses(c);
-            }
+            assertTrue(supported(c), "kboot has every subcommand and option of " + c);
+            parses(c);
         }
     }
 
