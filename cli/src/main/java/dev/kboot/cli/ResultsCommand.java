@@ -28,8 +28,9 @@ import picocli.CommandLine.Spec;
  * harness ({@link ResultsJson}, {@link Comparison}, {@link Verdict}, {@link Importer}) does the work.
  */
 @Command(name = "results", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Show, compare and import kernel test results (results.json, junit.xml, summary.txt, results.html).",
-        subcommands = {ResultsCommand.Show.class, ResultsCommand.Compare.class, ResultsCommand.Import.class, ResultsHtmlCommand.class})
+        description = "Show, compare, import, merge and export kernel test results (results.json, junit.xml, summary.txt, results.html, KCIDB).",
+        subcommands = {ResultsCommand.Show.class, ResultsCommand.Compare.class, ResultsCommand.Import.class, ResultsHtmlCommand.class,
+                ResultsMergeCommand.class, ResultsExportCommand.class})
 final class ResultsCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -37,7 +38,7 @@ final class ResultsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        err.println(Main.PREFIX + "missing subcommand: show, compare, import or html");
+        err.println(Main.PREFIX + "missing subcommand: show, compare, import, html, merge or export");
         err.println(Main.PREFIX + "see 'kboot results --help'");
         return ExitCode.USAGE.code();
     }

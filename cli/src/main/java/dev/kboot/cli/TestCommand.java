@@ -1,6 +1,7 @@
 package dev.kboot.cli;
 
 import dev.kboot.harness.run.TestRun;
+import dev.kboot.harness.shard.Shard;
 import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.Units;
 import dev.kboot.launcher.console.Console;
@@ -64,6 +65,17 @@ final class TestCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "DURATION", description = "The whole run's limit; tests not started by then are MISS.")
     String timeout;
 
+    @Option(names = "--shard", paramLabel = "I/N|auto",
+            description = "Run part I of N of the planned tests (a deterministic partition: the same on every host); merge the parts with 'kboot results merge'. "
+                    + "auto: from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job, with --shard-count) or CI_NODE_INDEX/CI_NODE_TOTAL (GitLab parallel).")
+    String shard;
+
+    @Option(names = "--shard-count", paramLabel = "N", description = "With --shard auto in a Kubernetes Indexed Job: the Job's completions.")
+    Integer shardCount;
+
+    @Option(names = "--balance", paramLabel = "RESULTS_JSON",
+            description = "With --shard: weigh tests by their durations in this earlier run (results.json or its directory), so the shards finish together.")
+    Path balance;
 
 
     @Override
@@ -75,7 +87,17 @@ final class TestCommand implements Callable<Integer> {
         Deadline deadline = timeout == null ? Deadline.never() : Deadline.in(Units.duration("--timeout", timeout));
         Timings clock = new Timings();
         libvirtOptions.check(boot, false);
-        TestRun.Prepared prepared = TestRun.prepare(suites, expunges, baseline);
+        if (balance != null && shard == null) {
+            throw KbootException.usage("--balance goes with --shard: it weighs the partition of the tests between shards");
+        }
+        if (shardCount != null && shard == null) {
+            throw KbootException.usage("--shard-count goes with --shard auto");
+        }
+        Shard part = shard == null ? null : Shard.resolve(shard, shardCount, System.getenv());
+        TestRun.Prepared prepared = TestRun.prepare(suites, expunges, baseline, part, balance);
+        if (part != null && !common.quiet) {
+            err.println(Main.PREFIX + "shard " + part + (balance == null ? " (tests weigh the same)" : " (weighed by the durations in " + balance + ")"));
+        }
         GuestTarget target;
         if (libvirtOptions.on()) {
             var domain = libvirtOptions.target();
@@ -96,6 +118,11 @@ final class TestCommand implements Callable<Integer> {
             o = TestRun.run(new TestRun.Request(target, prepared, results, rerunFailures,
                     Units.duration("--test-timeout", testTimeout), guestOptions.agentWait(), deadline, opts,
                     Main.version(), common.quiet ? null : progress));
+        }
+        if (o.run().sharding() != null && o.run().sharding().partition().isPresent()) {
+            dev.kboot.harness.shard.Partition p = o.run().sharding().partition().get();
+            err.println(Main.PREFIX + "shard " + part + ": " + p.part(part.index()).size() + " of " + p.units().size()
+                    + " planned units; merge the shards with 'kboot results merge'");
         }
         err.println(Main.PREFIX + o.verdict().headline());
         for (String d : o.verdict().details()) {

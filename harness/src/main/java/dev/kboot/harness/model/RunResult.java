@@ -19,9 +19,11 @@ import java.util.Optional;
  * @param problems   configuration errors found after the run (an expunge entry that matched no test)
  * @param incidents  kernel incidents not attributed to any test
  * @param finished   whether the run reached its end; false in the results a killed run leaves behind
+ * @param sharding   which shard of a partitioned run this is ({@code --shard}), or the merge of them; null for a
+ *                   run that was not sharded
  */
 public record RunResult(RunInfo info, List<String> suites, List<TestResult> tests, List<String> incomplete,
-                        List<String> problems, List<Incident> incidents, boolean finished) {
+                        List<String> problems, List<Incident> incidents, boolean finished, Sharding sharding) {
     /** Copies the lists. */
     public RunResult {
         Objects.requireNonNull(info, "info");
@@ -32,9 +34,15 @@ public record RunResult(RunInfo info, List<String> suites, List<TestResult> test
         incidents = incidents == null ? List.of() : List.copyOf(incidents);
     }
 
+    /** A run that was not sharded. */
+    public RunResult(RunInfo info, List<String> suites, List<TestResult> tests, List<String> incomplete,
+                     List<String> problems, List<Incident> incidents, boolean finished) {
+        this(info, suites, tests, incomplete, problems, incidents, finished, null);
+    }
+
     /** @return a run that has started and has no results yet */
     public static RunResult started(RunInfo info, List<String> suites) {
-        return new RunResult(info, suites, List.of(), List.of(), List.of(), List.of(), false);
+        return new RunResult(info, suites, List.of(), List.of(), List.of(), List.of(), false, null);
     }
 
     /** @return a copy with one more (or a replaced, if its id is already there) test result */
@@ -51,43 +59,48 @@ public record RunResult(RunInfo info, List<String> suites, List<TestResult> test
         if (!replaced) {
             all.add(r);
         }
-        return new RunResult(info, suites, all, incomplete, problems, incidents, finished);
+        return new RunResult(info, suites, all, incomplete, problems, incidents, finished, sharding);
     }
 
     /** @return a copy with these results in place of the current ones */
     public RunResult withTests(List<TestResult> all) {
-        return new RunResult(info, suites, all, incomplete, problems, incidents, finished);
+        return new RunResult(info, suites, all, incomplete, problems, incidents, finished, sharding);
     }
 
     /** @return a copy with one more reason for incompleteness */
     public RunResult incompleteBecause(String reason) {
         List<String> all = new ArrayList<>(incomplete);
         all.add(reason);
-        return new RunResult(info, suites, tests, all, problems, incidents, finished);
+        return new RunResult(info, suites, tests, all, problems, incidents, finished, sharding);
     }
 
     /** @return a copy with one more configuration problem */
     public RunResult withProblem(String problem) {
         List<String> all = new ArrayList<>(problems);
         all.add(problem);
-        return new RunResult(info, suites, tests, incomplete, all, incidents, finished);
+        return new RunResult(info, suites, tests, incomplete, all, incidents, finished, sharding);
     }
 
     /** @return a copy with one more unattributed incident */
     public RunResult withIncident(Incident i) {
         List<Incident> all = new ArrayList<>(incidents);
         all.add(i);
-        return new RunResult(info, suites, tests, incomplete, problems, all, finished);
+        return new RunResult(info, suites, tests, incomplete, problems, all, finished, sharding);
     }
 
     /** @return a copy with other run facts */
     public RunResult withInfo(RunInfo i) {
-        return new RunResult(i, suites, tests, incomplete, problems, incidents, finished);
+        return new RunResult(i, suites, tests, incomplete, problems, incidents, finished, sharding);
+    }
+
+    /** @return a copy that records which shard (or merge of shards) this run is */
+    public RunResult withSharding(Sharding s) {
+        return new RunResult(info, suites, tests, incomplete, problems, incidents, finished, s);
     }
 
     /** @return a copy marked as having reached its end */
     public RunResult finish(java.time.Instant end) {
-        return new RunResult(info.ended(end), suites, tests, incomplete, problems, incidents, true);
+        return new RunResult(info.ended(end), suites, tests, incomplete, problems, incidents, true, sharding);
     }
 
     /** @return how many tests have each status (every status present, zeros included), in enum order */

@@ -11,9 +11,11 @@ import dev.kboot.harness.baseline.Verdict;
 import dev.kboot.harness.model.Incident;
 import dev.kboot.harness.model.RunInfo;
 import dev.kboot.harness.model.RunResult;
+import dev.kboot.harness.model.Sharding;
 import dev.kboot.harness.model.Status;
 import dev.kboot.harness.model.TestId;
 import dev.kboot.harness.model.TestResult;
+import dev.kboot.harness.shard.Partition;
 import dev.kboot.launcher.KbootException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +67,9 @@ public final class ResultsJson {
         r.put("finished", run.finished());
         ArrayNode suites = r.putArray("suites");
         run.suites().forEach(suites::add);
+        if (run.sharding() != null) {
+            sharding(root, run.sharding());
+        }
         root.put("complete", run.complete());
         ArrayNode inc = root.putArray("incomplete");
         run.incomplete().forEach(inc::add);
@@ -130,6 +135,93 @@ public final class ResultsJson {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render results.json", e);
         }
+    }
+
+    /** {@code shard} in a shard's results, {@code merged} in a merge's (docs/results-schema.md). */
+    private static void sharding(ObjectNode root, Sharding s) {
+        ObjectNode o = root.putObject(s.merged() ? "merged" : "shard");
+        if (!s.merged()) {
+            o.put("index", s.index());
+        }
+        o.put("count", s.count());
+        o.put("fingerprint", s.fingerprint());
+        o.put("balance", s.balance());
+        if (s.units() == null) {
+            o.putNull("units");
+        } else {
+            ArrayNode us = o.putArray("units");
+            for (Partition.Unit u : s.units()) {
+                us.addObject().put("key", u.key()).put("weight", u.weight());
+            }
+        }
+        if (s.merged()) {
+            ArrayNode ps = o.putArray("shards");
+            for (Sharding.Part p : s.parts()) {
+                ps.addObject().put("index", p.index()).put("source", p.source()).put("finished", p.finished());
+            }
+        }
+    }
+
+    private static Sharding sharding(JsonNode root, Path file) {
+        boolean merged = root.hasNonNull("merged");
+        String at = merged ? "merged" : "shard";
+        JsonNode o = root.get(at);
+        if (o == null || o.isNull()) {
+            return null;
+        }
+        if (!o.isObject()) {
+            throw KbootException.badInput(file, at, "expected an object");
+        }
+        int count = integer(o, "count", at, file);
+        int index = merged ? 0 : integer(o, "index", at, file);
+        if (count < 1 || index < 0 || index > count || (!merged && index < 1)) {
+            throw KbootException.badInput(file, at + (merged ? ".count" : ".index"),
+                    "expected a shard I/N with 1 <= I <= N, found " + index + "/" + count);
+        }
+        List<Partition.Unit> units = null;
+        JsonNode us = o.get("units");
+        if (us != null && !us.isNull()) {
+            if (!us.isArray()) {
+                throw KbootException.badInput(file, at + ".units", "expected an array of {key, weight}");
+            }
+            units = new ArrayList<>();
+            for (int k = 0; k < us.size(); k++) {
+                String w = at + ".units[" + k + "]";
+                JsonNode u = us.get(k);
+                if (!u.isObject() || !u.path("key").isTextual() || !u.path("weight").canConvertToLong() || u.path("weight").asLong() < 0) {
+                    throw KbootException.badInput(file, w, "expected {key: a test or suite id, weight: a number >= 0}");
+                }
+                try {
+                    units.add(new Partition.Unit(u.get("key").asText(), u.get("weight").asLong()));
+                } catch (IllegalArgumentException e) {
+                    throw KbootException.badInput(file, w + ".key", "expected " + e.getMessage());
+                }
+            }
+        }
+        List<Sharding.Part> parts = new ArrayList<>();
+        if (merged) {
+            JsonNode ps = o.path("shards");
+            for (int k = 0; k < ps.size(); k++) {
+                JsonNode p = ps.get(k);
+                parts.add(new Sharding.Part(p.path("index").asInt(k + 1), p.path("source").isTextual() ? p.get("source").asText() : null,
+                        p.path("finished").asBoolean(false)));
+            }
+        }
+        Sharding s = new Sharding(index, count, units, str(o, "balance", file, false, at), parts);
+        String written = str(o, "fingerprint", file, false, at);
+        if (s.fingerprint() != null && !s.fingerprint().equals(written)) {
+            throw KbootException.badInput(file, at + ".fingerprint", "expected " + s.fingerprint() + " (computed from " + at
+                    + ".units and " + at + ".count), found " + written + ": the file was changed");
+        }
+        return s;
+    }
+
+    private static int integer(JsonNode o, String f, String at, Path file) {
+        JsonNode v = o.get(f);
+        if (v == null || !v.canConvertToInt()) {
+            throw KbootException.badInput(file, at + "." + f, "expected a whole number");
+        }
+        return v.asInt();
     }
 
     private static ObjectNode incident(Incident i) {
@@ -247,7 +339,7 @@ public final class ResultsJson {
                     str(t, "excerpt", file, false, at), strings(t.get("artifacts"), at + ".artifacts", file),
                     incidents(t.get("incidents"), at + ".incidents", file), t.path("unstable").asBoolean(false)));
         }
-        return new RunResult(info, suites, out, incomplete, problems, incidents, finished);
+        return new RunResult(info, suites, out, incomplete, problems, incidents, finished, sharding(root, file));
     }
 
     private static JsonNode obj(JsonNode n, String f, Path file) {

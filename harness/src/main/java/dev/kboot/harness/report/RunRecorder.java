@@ -19,6 +19,7 @@ public final class RunRecorder {
     private final RunResult baseline;
     private final String baselineName;
     private RunResult run;
+    private java.util.function.Predicate<dev.kboot.harness.model.TestId> baselineScope = id -> true;
     private final java.util.Map<String, List<dev.kboot.harness.model.TestId>> expected = new java.util.LinkedHashMap<>();
 
     /**
@@ -133,6 +134,21 @@ public final class RunRecorder {
         write();
     }
 
+    /** Records which shard of a partitioned run this is, and the partition once known. */
+    public synchronized void sharding(dev.kboot.harness.model.Sharding s) {
+        run = run.withSharding(s);
+        write();
+    }
+
+    /**
+     * Compares with only the baseline's tests {@code scope} accepts (a shard compares with the tests
+     * of its own part, so that the other shards' tests are not reported missing). Rewrites the files.
+     */
+    public synchronized void narrowBaseline(java.util.function.Predicate<dev.kboot.harness.model.TestId> scope) {
+        baselineScope = scope;
+        write();
+    }
+
     /** Updates the run facts (kernel release once booted, phase timings). */
     public synchronized void info(UnaryOperator<RunInfo> change) {
         run = run.withInfo(change.apply(run.info()));
@@ -159,7 +175,11 @@ public final class RunRecorder {
 
     /** @return the run against the baseline, or null without one */
     public synchronized Comparison comparison() {
-        return baseline == null ? null : Comparison.of(baseline, run);
+        if (baseline == null) {
+            return null;
+        }
+        RunResult base = baseline.withTests(baseline.tests().stream().filter(t -> baselineScope.test(t.id())).toList());
+        return Comparison.of(base, run);
     }
 
     /** @return the verdict on the run as recorded so far */

@@ -37,6 +37,9 @@ public final class SummaryText {
         if (!run.suites().isEmpty()) {
             b.append("suites: ").append(String.join(", ", run.suites())).append('\n');
         }
+        if (run.sharding() != null) {
+            b.append(shard(run.sharding())).append('\n');
+        }
         b.append(run.tests().size()).append(" tests: ").append(counts(run)).append('\n');
         if (comparison != null) {
             List<String> parts = new ArrayList<>();
@@ -70,6 +73,17 @@ public final class SummaryText {
         }
         run.incidents().forEach(x -> b.append("  console (no test running): ").append(x.headline()).append('\n'));
         return b.toString();
+    }
+
+    /** @return {@code shard 2/3 of partition sha256:0123456789ab} or {@code merged from 2 of 3 shards (missing: 2) ...} */
+    static String shard(dev.kboot.harness.model.Sharding s) {
+        String fp = s.fingerprint() == null ? "not planned" : "partition " + s.fingerprint().substring(0, Math.min(19, s.fingerprint().length()));
+        if (!s.merged()) {
+            return "shard " + s.index() + "/" + s.count() + " of " + fp;
+        }
+        List<String> missing = s.parts().stream().filter(p -> p.source() == null).map(p -> Integer.toString(p.index())).toList();
+        return "merged from " + (s.count() - missing.size()) + " of " + s.count() + " shards"
+                + (missing.isEmpty() ? "" : " (missing: " + String.join(", ", missing) + ")") + ", " + fp;
     }
 
     /** @return {@code 40 pass, 2 fail, 3 skip} with only the statuses present */

@@ -6,6 +6,7 @@ import dev.kboot.harness.crash.CrashAttribution;
 import dev.kboot.harness.model.Incident;
 import dev.kboot.harness.model.RunInfo;
 import dev.kboot.harness.model.RunResult;
+import dev.kboot.harness.model.Sharding;
 import dev.kboot.harness.model.Status;
 import dev.kboot.harness.model.TestId;
 import dev.kboot.harness.model.TestResult;
@@ -13,6 +14,10 @@ import dev.kboot.harness.report.ResultsDirectory;
 import dev.kboot.harness.report.ResultsJson;
 import dev.kboot.harness.report.RunRecorder;
 import dev.kboot.harness.baseline.Verdict;
+import dev.kboot.harness.shard.Owners;
+import dev.kboot.harness.shard.Partition;
+import dev.kboot.harness.shard.Shard;
+import dev.kboot.harness.shard.Weights;
 import dev.kboot.launcher.ExitCode;
 import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.console.CrashWatch;
@@ -30,8 +35,12 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -91,8 +100,15 @@ public final class TestRun {
      * @param expunges     the expunges (none when no file was given)
      * @param baseline     the baseline run, or null
      * @param baselineName where the baseline came from, or null
+     * @param shard        the part of the partitioned run to run ({@code --shard I/N}), or null to run every test
+     * @param weights      the partition's weights ({@code --balance}); equal weights when none was given
      */
-    public record Prepared(List<Selected> selected, Expunges expunges, RunResult baseline, String baselineName) {
+    public record Prepared(List<Selected> selected, Expunges expunges, RunResult baseline, String baselineName,
+                           Shard shard, Weights weights) {
+        /** Without sharding. */
+        public Prepared(List<Selected> selected, Expunges expunges, RunResult baseline, String baselineName) {
+            this(selected, expunges, baseline, baselineName, null, Weights.equal());
+        }
     }
 
     /**
@@ -104,6 +120,23 @@ public final class TestRun {
      * @throws KbootException 64 for an unknown suite or profile, 65 for a malformed file, 66 for a missing one
      */
     public static Prepared prepare(List<String> suites, Path expunges, Path baseline) {
+        return prepare(suites, expunges, baseline, null, null);
+    }
+
+    /**
+     * As {@link #prepare(List, Path, Path)}, for one shard of a partitioned run.
+     *
+     * @param shard   the shard to run ({@code --shard}), or null for every test
+     * @param balance an earlier results.json (or its directory) whose durations weigh the partition, or null
+     * @throws KbootException as above; 65/66 for a malformed or missing balance file
+     */
+    public static Prepared prepare(List<String> suites, Path expunges, Path baseline, Shard shard, Path balance) {
+        Weights weights = balance == null ? Weights.equal() : Weights.read(balance);
+        Prepared p = prepareSuites(suites, expunges, baseline);
+        return new Prepared(p.selected(), p.expunges(), p.baseline(), p.baselineName(), shard, weights);
+    }
+
+    private static Prepared prepareSuites(List<String> suites, Path expunges, Path baseline) {
         Expunges ex = expunges == null ? Expunges.none() : Expunges.load(expunges);
         RunResult base = baseline == null ? null : ResultsJson.read(baseline);
         List<Selected> selected = new ArrayList<>();
@@ -135,6 +168,10 @@ public final class TestRun {
                 .withMachine(facts.emulator(), facts.accelerator());
         RunRecorder rec = new RunRecorder(new ResultsDirectory(r.resultsDir()), info,
                 selected.stream().map(Selected::label).toList(), r.prepared().baseline(), r.prepared().baselineName());
+        Shard shard = r.prepared().shard();
+        if (shard != null) {
+            rec.sharding(Sharding.startOf(shard.index(), shard.count(), r.prepared().weights().source()));
+        }
         Guest guest;
         try {
             guest = r.target().open(r.vmOptions(), r.agentTimeout());
@@ -197,16 +234,55 @@ public final class TestRun {
         }
 
         void runAll(List<Selected> selected) {
+            // Every suite is planned before any test runs: a shard needs the whole plan to know its
+            // part, and a run that stops early can then name every test it never reached.
+            List<Planned> plans = new ArrayList<>();
             for (Selected s : selected) {
                 if (stopped) {
                     rec.incomplete("suite " + s.label() + " never started: the run stopped earlier");
                     continue;
                 }
-                runSuite(s);
+                planSuite(s).ifPresent(plans::add);
+            }
+            Predicate<PlannedTest> mine = assign(plans);
+            for (Planned p : plans) {
+                p.plan().expunged().forEach(rec::record);
+                if (p.selected().runner().plansEachTest()) {
+                    rec.expect(p.selected().runner().suite(), p.plan().tests().stream().filter(mine).map(PlannedTest::id).toList());
+                }
+            }
+            for (Planned p : plans) {
+                if (stopped) {
+                    rec.incomplete("suite " + p.selected().label() + " never started: the run stopped earlier");
+                    continue;
+                }
+                runSuite(p, mine);
             }
         }
 
-        private void runSuite(Selected s) {
+        /** One suite's plan, with the expunges that apply to it. */
+        private record Planned(Selected selected, SuiteExpunges expunges, SuiteRunner.Plan plan) {
+            /** @return whether its one planned unit runs the whole suite (fstests, blktests, LTP), its results having ids of their own */
+            boolean wholeSuite() {
+                return !selected.runner().plansEachTest() && plan.tests().size() == 1;
+            }
+
+            /**
+             * @return the partition's key for a planned test: its id, or for a whole-suite run
+             *         {@code SUITE/(run)/PROFILE}, so each profile (an fstests section) is a unit of its own
+             */
+            String unitKey(PlannedTest t) {
+                if (!wholeSuite()) {
+                    return t.id().toString();
+                }
+                // a profile file's name, not its path: hosts check the same files out in different places
+                String profile = selected.profile().name();
+                return selected.runner().suite() + "/(run)/" + profile.substring(profile.lastIndexOf('/') + 1);
+            }
+        }
+
+        /** @return the suite's plan, or empty when it cannot run (recorded as ERROR and incomplete) */
+        private Optional<Planned> planSuite(Selected s) {
             SuiteRunner runner = s.runner();
             SuiteExpunges sx = expunges.forRun(runner.suite(), s.profile().name(), release);
             SuiteRunner.Plan plan;
@@ -215,27 +291,71 @@ public final class TestRun {
                 if (missing.isPresent()) {
                     rec.record(TestResult.of(TestId.of(runner.suite(), "(suite)"), Status.ERROR, "", missing.get()));
                     rec.incomplete("suite " + s.label() + " produced nothing: " + missing.get());
-                    return;
+                    return Optional.empty();
                 }
                 plan = runner.plan(guest, s.profile(), sx, r.testTimeout());
             } catch (GuestException e) {
                 crashed(null, e);
-                return;
+                return Optional.empty();
             }
-            plan.expunged().forEach(rec::record);
             if (plan.tests().isEmpty()) {
+                plan.expunged().forEach(rec::record);
                 rec.incomplete("suite " + s.label() + " produced nothing: its profile selects no test in this guest");
-                return;
+                return Optional.empty();
             }
-            if (runner.plansEachTest()) {
-                rec.expect(runner.suite(), plan.tests().stream().map(PlannedTest::id).toList());
+            return Optional.of(new Planned(s, sx, plan));
+        }
+
+        /**
+         * Which planned tests this run runs: all of them, or with {@code --shard I/N} the tests of
+         * part I of the partition of every suite's planned units (recorded in the results, with the
+         * baseline narrowed to this shard's tests).
+         */
+        private Predicate<PlannedTest> assign(List<Planned> plans) {
+            Shard shard = r.prepared().shard();
+            if (shard == null) {
+                return t -> true;
+            }
+            if (stopped) {
+                // The plan is cut short: its partition would not be the other shards' one. The
+                // results keep the shard without a partition; a merge takes it from the others.
+                return t -> false;
+            }
+            Weights w = r.prepared().weights();
+            Map<String, Integer> wholeSuites = new HashMap<>();
+            plans.stream().filter(Planned::wholeSuite).forEach(p -> wholeSuites.merge(p.selected().runner().suite(), 1, Integer::sum));
+            List<Partition.Unit> units = new ArrayList<>();
+            for (Planned p : plans) {
+                String suite = p.selected().runner().suite();
+                for (PlannedTest t : p.plan().tests()) {
+                    units.add(new Partition.Unit(p.unitKey(t), p.wholeSuite() ? w.wholeSuite(suite, wholeSuites.get(suite)) : w.test(t.id())));
+                }
+            }
+            Sharding sharding = Sharding.startOf(shard.index(), shard.count(), r.prepared().weights().source()).withUnits(units);
+            rec.sharding(sharding);
+            Partition partition = sharding.partition().orElseThrow();
+            Owners owners = new Owners(partition);
+            rec.narrowBaseline(id -> owners.of(id).orElse(1) == shard.index());
+            Map<PlannedTest, String> keys = new IdentityHashMap<>();
+            plans.forEach(p -> p.plan().tests().forEach(t -> keys.put(t, p.unitKey(t))));
+            return t -> partition.partOf(keys.get(t)) == shard.index();
+        }
+
+        private void runSuite(Planned p, Predicate<PlannedTest> ours) {
+            Selected s = p.selected();
+            SuiteRunner runner = s.runner();
+            SuiteExpunges sx = p.expunges();
+            SuiteRunner.Plan plan = p.plan();
+            List<PlannedTest> tests = plan.tests().stream().filter(ours).toList();
+            if (tests.isEmpty()) {
+                return; // another shard runs this suite
             }
             if (r.progress() != null) {
-                List<TestId> ids = runner.plansEachTest() ? plan.tests().stream().map(PlannedTest::id).toList() : List.of();
+                List<TestId> ids = runner.plansEachTest() ? tests.stream().map(PlannedTest::id).toList() : List.of();
                 r.progress().planned(s.label(), ids, expectedMs(ids, s.profile()));
             }
             List<TestResult> mine = new ArrayList<>(plan.expunged());
-            for (PlannedTest t : plan.tests()) {
+            for (PlannedTest t : tests) {
                 if (stopped) {
                     break;
                 }
