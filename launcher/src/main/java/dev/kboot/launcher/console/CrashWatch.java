@@ -8,8 +8,17 @@ import java.util.function.Consumer;
  * Watches console lines for {@link CrashSignature}s and keeps each incident: its signature, the
  * line that showed it, and an excerpt (the lines before it that belong to the report and up to
  * {@value #AFTER} lines after, until the report's end marker).
+ *
+ * <p>Bounded, so that a guest printing warnings for hours cannot exhaust the host's memory: at
+ * most {@value #MAX_INCIDENTS} incidents are kept (later ones are counted, see {@link #seen()} and
+ * {@link #dropped()}; a panic is always kept), each excerpt at most {@value #MAX_EXCERPT_CHARS}
+ * characters.
  */
 public final class CrashWatch implements Consumer<ConsoleLine> {
+    /** The most incidents kept. */
+    public static final int MAX_INCIDENTS = 256;
+    /** The most characters of one incident's excerpt. */
+    public static final int MAX_EXCERPT_CHARS = 32 << 10;
     private static final int BEFORE = 5;
     private static final int AFTER = 80;
 
@@ -30,16 +39,22 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
     }
 
     private final List<Incident> incidents = new ArrayList<>();
+    private final List<Long> sequence = new ArrayList<>();
     private final java.util.ArrayDeque<String> recent = new java.util.ArrayDeque<>();
+    private long seen;
     private Incident open;
     private int openLines;
+    private int openChars;
 
     @Override
     public synchronized void accept(ConsoleLine line) {
         String t = line.text();
         if (open != null) {
-            synchronized (open.excerpt()) {
-                open.excerpt().add(t);
+            if (openChars + t.length() <= MAX_EXCERPT_CHARS) {
+                synchronized (open.excerpt()) {
+                    open.excerpt().add(t);
+                }
+                openChars += t.length();
             }
             openLines++;
             if (openLines >= AFTER || t.contains("---[ end ")) {
@@ -56,9 +71,16 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
                 excerpt = open.excerpt(); // a panic that ends an Oops belongs to the same report
             }
             Incident i = new Incident(sig.get(), line, excerpt);
-            incidents.add(i);
-            open = i;
-            openLines = 0;
+            long seq = seen++;
+            if (incidents.size() < MAX_INCIDENTS || (sig.get() == CrashSignature.PANIC && panic().isEmpty())) {
+                incidents.add(i);
+                sequence.add(seq);
+                open = i;
+                openLines = 0;
+                openChars = excerpt.stream().mapToInt(String::length).sum();
+            } else {
+                open = null; // counted, not kept
+            }
         }
         recent.addLast(t);
         if (recent.size() > BEFORE) {
@@ -71,9 +93,29 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
         return List.copyOf(incidents);
     }
 
-    /** @return incidents from index {@code from} on (for per-test attribution) */
-    public synchronized List<Incident> since(int from) {
-        return List.copyOf(incidents.subList(Math.min(from, incidents.size()), incidents.size()));
+    /**
+     * @param from a count from {@link #seen()}
+     * @return the incidents kept of those seen since {@link #seen()} returned {@code from} (for
+     *         per-test attribution)
+     */
+    public synchronized List<Incident> since(long from) {
+        List<Incident> out = new ArrayList<>();
+        for (int i = 0; i < incidents.size(); i++) {
+            if (sequence.get(i) >= from) {
+                out.add(incidents.get(i));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** @return how many incidents were seen so far, kept or not (a mark for {@link #since}) */
+    public synchronized long seen() {
+        return seen;
+    }
+
+    /** @return how many incidents were seen but not kept (over {@value #MAX_INCIDENTS}) */
+    public synchronized long dropped() {
+        return seen - incidents.size();
     }
 
     /** @return the first fatal incident, if any */
