@@ -84,7 +84,10 @@ public final class AgentChannel implements Closeable {
 
     private void readLoop() {
         Throwable why = new AgentException(AgentException.Kind.CLOSED, "the agent's port closed");
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(ChannelStreams.in(channel), 1 << 17))) {
+        // Not closed on the way out: fail() closes the channel once the cause is recorded (else
+        // the writer would see the close first and report it as the cause).
+        DataInputStream in = new DataInputStream(new BufferedInputStream(ChannelStreams.in(channel), 1 << 17));
+        try {
             while (true) {
                 int type = in.readUnsignedByte();
                 int id = in.readInt();

@@ -98,7 +98,22 @@ public final class Guest implements AutoCloseable {
     public static Guest attach(GuestMachine vm, VmOptions options, Duration agentWait) {
         try {
             Deadline deadline = Deadline.in(agentWait);
-            SocketChannel ch = vm.agentConnection().get(30, TimeUnit.SECONDS);
+            SocketChannel ch;
+            while (true) {
+                // QEMU connects to the agent socket as it starts; one that dies first never does
+                try {
+                    ch = vm.agentConnection().get(50, TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException e) {
+                    if (!vm.isRunning()) {
+                        throw stoppedBeforeHello(vm);
+                    }
+                    if (deadline.expired()) {
+                        throw new GuestException(ExitCode.UNAVAILABLE, "QEMU did not connect the agent's port within " + agentWait.toSeconds() + " s",
+                                "last console lines:\n" + vm.consoleTail(30));
+                    }
+                }
+            }
             AgentChannel agent = new AgentChannel(ch, options.notices());
             CompletableFuture<String> greeting = agent.hello();
             if (vm.attached()) {
@@ -149,6 +164,12 @@ public final class Guest implements AutoCloseable {
         VmEnd end = vm.awaitEnd(Deadline.in(Duration.ofSeconds(5)));
         if (end.kind() == VmEnd.Kind.PANIC) {
             return new GuestException(ExitCode.GUEST_CRASH, "the guest crashed before its agent answered: " + end.message(), end.detail().orElse(null));
+        }
+        if (end.kind() == VmEnd.Kind.HOST_FAILURE) {
+            return new GuestException(ExitCode.UNAVAILABLE, end.message(), end.detail().orElse(null));
+        }
+        if (end.kind() == VmEnd.Kind.QEMU_DIED || end.kind() == VmEnd.Kind.RESET) {
+            return new GuestException(ExitCode.GUEST_CRASH, "the guest died before its agent answered: " + end.message(), end.detail().orElse(null));
         }
         return new GuestException(ExitCode.UNAVAILABLE, "the guest stopped before the kboot agent answered (" + end.message()
                 + "): does the closure start kboot-agent on the org.kboot.agent port? (the sample does; on NixOS import nix/modules/kboot-agent.nix)",
@@ -349,6 +370,9 @@ public final class Guest implements AutoCloseable {
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
+        if (vm.hostFailure().isPresent()) {
+            return new GuestException(ExitCode.UNAVAILABLE, vm.hostFailure().get() + " (during " + what + ")", "last console lines:\n" + vm.consoleTail(30));
+        }
         var panic = vm.crashes().panic();
         if (panic.isPresent()) {
             return new GuestException(ExitCode.GUEST_CRASH, "the guest crashed during " + what + ": " + panic.get().line().text().trim(), panic.get().text());
@@ -456,7 +480,8 @@ public final class Guest implements AutoCloseable {
     /**
      * Mounts kboot's writable transfer share in the guest (once) and returns its host side:
      * what the guest writes under {@link #XFER_MOUNT} is on the host at once, and stays there
-     * when the guest crashes. It is removed with the run directory.
+     * when the guest crashes. It is removed with the run directory, unless the boot's
+     * {@link VmOptions#transferDir()} put it elsewhere.
      *
      * @return the host directory the guest sees at {@link #XFER_MOUNT}
      */
