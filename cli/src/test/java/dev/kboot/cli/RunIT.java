@@ -90,6 +90,16 @@ class RunIT {
     }
 
     @Test
+    void aRuntimeDirectoryTooDeepForUnixSocketsIsAClearError() throws Exception {
+        Path deep = runtime.resolve("d".repeat(60)).resolve("e".repeat(60));
+        KbootProcess k = KbootProcess.start(deep, "run", KbootProcess.SAMPLE.toString(), "--timeout", "60s");
+        assertEquals(125, k.await(Duration.ofMinutes(2)), k.err());
+        assertTrue(k.err().contains("too deep for unix sockets") && k.err().contains("XDG_RUNTIME_DIR"), k.err());
+        assertFalse(k.err().contains("\tat "), k.err());
+        k.assertNothingLeft();
+    }
+
+    @Test
     void sigkillOfKbootStillLeavesNothingRunning() throws Exception {
         KbootProcess k = KbootProcess.start(runtime, "run", KbootProcess.SAMPLE.toString(), "--specialisation", "hang");
         await().atMost(Duration.ofMinutes(2)).until(() -> k.out().contains("never powering off"));

@@ -89,8 +89,20 @@ public final class RunDirectory implements AutoCloseable {
     public static RunDirectory create(Path base) throws IOException {
         Files.createDirectories(base);
         setMode(base, "rwx------");
-        Path dir = Files.createTempDirectory(base, "run-" + ProcessHandle.current().pid() + "-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        // A short name: QEMU and virtiofsd take unix socket paths of at most 107 bytes.
+        Path made = null;
+        java.util.Random random = new java.security.SecureRandom();
+        for (int i = 0; made == null; i++) {
+            try {
+                made = Files.createDirectory(base.resolve("run-" + ProcessHandle.current().pid() + "-" + Integer.toString(random.nextInt(Integer.MAX_VALUE), 36)),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (i > 100) {
+                    throw e;
+                }
+            }
+        }
+        Path dir = made;
         Files.writeString(dir.resolve("owner"), ProcessHandle.current().pid() + " " + startTicks(ProcessHandle.current().pid()).orElse("?") + "\n");
         Files.createFile(dir.resolve("children"));
         // Started off the critical path: until it runs, the shutdown hook and reapStale() cover.

@@ -154,6 +154,7 @@ public final class Vm implements GuestMachine {
             }
         });
 
+        checkSocketPaths(dir);
         ServerSocketChannel serial = listen(dir.resolve(BootPlan.SERIAL_SOCKET));
         ServerSocketChannel hvc = listen(dir.resolve(BootPlan.HVC_SOCKET));
         ServerSocketChannel qmpServer = listen(dir.resolve(BootPlan.QMP_SOCKET));
@@ -235,8 +236,13 @@ public final class Vm implements GuestMachine {
         if (closed || (q != null && !q.isAlive())) {
             return;
         }
-        hostFailure = d.name() + " " + d.describeExit() + " while the guest ran: the guest lost its '" + d.name().replaceFirst("^virtiofsd-", "")
-                + "' filesystem and was stopped";
+        synchronized (daemons) {
+            if (hostFailure != null) {
+                return; // the others follow the first one's end as QEMU stops
+            }
+            hostFailure = d.name() + " " + d.describeExit() + " while the guest ran: the guest lost its '" + d.name().replaceFirst("^virtiofsd-", "")
+                    + "' filesystem and was stopped";
+        }
         if (options.notices() != null) {
             options.notices().accept("kboot: " + hostFailure);
         }
@@ -276,6 +282,23 @@ public final class Vm implements GuestMachine {
             daemons.add(p);
         }
         return p;
+    }
+
+    /** The longest unix socket path (sun_path is 108 bytes with its NUL). */
+    static final int MAX_SOCKET_PATH = 107;
+
+    /** Fails clearly when a socket path in the run directory would be too long for QEMU and virtiofsd. */
+    private void checkSocketPaths(Path dir) {
+        List<Path> sockets = new ArrayList<>(List.of(dir.resolve(BootPlan.SERIAL_SOCKET), dir.resolve(BootPlan.HVC_SOCKET),
+                dir.resolve(BootPlan.QMP_SOCKET), dir.resolve(BootPlan.AGENT_SOCKET)));
+        plan.sharesFor(dir, transferDir).forEach(s -> sockets.add(BootPlan.fsSocket(dir, s)));
+        for (Path p : sockets) {
+            int n = p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (n > MAX_SOCKET_PATH) {
+                throw KbootException.internal("the run directory " + dir + " is too deep for unix sockets (" + p.getFileName() + " would be " + n
+                        + " bytes; at most " + MAX_SOCKET_PATH + "): set XDG_RUNTIME_DIR to a shorter directory", null);
+            }
+        }
     }
 
     private ServerSocketChannel listen(Path socket) throws IOException {
