@@ -195,7 +195,11 @@ public final class Vm implements GuestMachine {
         }
         t.mark("virtiofsd ready");
         for (ManagedProcess d : List.copyOf(daemons)) {
-            d.process().onExit().thenRun(() -> daemonExited(d));
+            d.process().onExit().thenRunAsync(() -> daemonExited(d), task -> {
+                Thread th = new Thread(task, "daemon-exit-" + d.name());
+                th.setDaemon(true);
+                th.start();
+            });
         }
 
         startProcess("qemu", plan.qemuArgv(dir), dir.resolve(BootPlan.QEMU_LOG));
@@ -233,7 +237,13 @@ public final class Vm implements GuestMachine {
      */
     private void daemonExited(ManagedProcess d) {
         ManagedProcess q = qemu;
-        if (closed || (q != null && !q.isAlive())) {
+        try {
+            // QEMU closing its connections as it stops ends the legacy virtiofsd first: a daemon
+            // whose QEMU is shutting down, or exits within a second, ended normally.
+            if (closed || (q != null && (stopping() || q.waitFor(Duration.ofSeconds(1)) || closed || stopping()))) {
+                return;
+            }
+        } catch (InterruptedException e) {
             return;
         }
         synchronized (daemons) {
