@@ -59,7 +59,8 @@ class KbootTestIT {
         Path results = dir.resolve("main");
         KbootProcess k = test(results, "--suite", "kselftest:sample", "--suite", "command:kernel-modules",
                 "--expunges", KbootProcess.REPO.resolve("sample/expunges.yaml").toString());
-        assertEquals(0, k.await(Duration.ofMinutes(15)), k.err());
+        // A bound, not a speed test: 83 kselftests under TCG on a busy 2-core host take 15 min and more.
+        assertEquals(0, k.await(Duration.ofMinutes(45)), k.err());
         assertTrue(k.err().contains("kboot: OK: "), k.err());
         JsonNode run = JSON.readTree(results.resolve("results.json").toFile());
         assertEquals("kboot-results/1", run.path("schema").asText());

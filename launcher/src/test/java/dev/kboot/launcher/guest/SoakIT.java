@@ -28,11 +28,11 @@ import org.junit.jupiter.api.Timeout;
  * threads, this JVM's run directories and child processes measured after each. Nothing may grow:
  * a leak of one fd or thread per boot is what kills a CI runner after a week.
  *
- * <p>{@code -Dkboot.soak.boots=N}: 8 by default (the CI run), 100 for the full soak. The figures
+ * <p>{@code -Dkboot.soak.boots=N}: 6 by default (the CI run), 100 for the full soak. The figures
  * are printed.
  */
 class SoakIT {
-    static final int BOOTS = Integer.getInteger("kboot.soak.boots", 8);
+    static final int BOOTS = Integer.getInteger("kboot.soak.boots", 6);
     static final int WARMUP = 2;
     static final Duration T = Duration.ofSeconds(60);
 
