@@ -17,7 +17,8 @@
 # share at /nix/store and the `modules` share at /lib/modules, and switch_roots into init=.
 # Stage 2 mounts the pseudo filesystems, prints the marker line
 #   KBOOT-SAMPLE: stage 2 reached on Linux <release>
-# and then either serves the kboot agent (when the org.kboot.agent port exists) or powers off.
+# and then either serves the kboot agent (when the org.kboot.agent port exists; an agent killed by
+# a signal is started again, as the NixOS module's Restart= does) or powers off.
 #
 # Specialisations (org.nixos.specialisation.v1) for tests: `panic` (stage 2 panics the kernel),
 # `hang` (stage 2 never powers off), `noagent` (stage 2 never starts the agent).
@@ -210,8 +211,14 @@ EOF
     cat >> "$out/init" <<EOF
 for p in /sys/class/virtio-ports/*; do
   if [ "\$(cat \$p/name 2>/dev/null)" = org.kboot.agent ]; then
-    $agent/bin/kboot-agent /dev/\${p##*/}
-    echo "KBOOT-SAMPLE: agent exited with status \$?"
+    # Like the NixOS module's Restart=: an agent killed by a signal is started again.
+    while :; do
+      $agent/bin/kboot-agent /dev/\${p##*/}
+      s=\$?
+      echo "KBOOT-SAMPLE: agent exited with status \$s"
+      [ \$s -ge 128 ] || break
+      sleep 1
+    done
     break
   fi
 done

@@ -31,7 +31,8 @@ public final class Main {
     /** Entry point: runs and exits with the documented status. */
     public static void main(String[] args) {
         Warmup.start();
-        System.exit(run(System.out, System.err, args));
+        Interrupts.install();
+        System.exit(Interrupts.exitCode(run(System.out, System.err, args)));
     }
 
     /**
@@ -40,8 +41,24 @@ public final class Main {
      * @return the exit status ({@link ExitCode})
      */
     public static int run(PrintStream out, PrintStream err, String... args) {
-        CommandLine cl = commandLine(out, err);
-        return cl.execute(args);
+        return execute(commandLine(out, err), err, args);
+    }
+
+    /** Runs a configured command line: what picocli hands on (an Error) is still 125 and one line. */
+    static int execute(CommandLine cl, PrintStream err, String... args) {
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) {
+            // picocli hands on what is not an Exception (an Error): still one line and 125, never
+            // the JVM's stack trace and exit 1 that a CI would read as a regression
+            boolean debug = java.util.Arrays.asList(args).contains("--debug");
+            err.println(PREFIX + "internal error: " + t + (debug ? "" : " (run with --debug for the stack trace)"));
+            if (debug) {
+                t.printStackTrace(err);
+            }
+            err.flush();
+            return ExitCode.INTERNAL.code();
+        }
     }
 
     /** @return the configured picocli command line (also used by tests and the README generator) */
@@ -72,6 +89,15 @@ public final class Main {
                 }
                 e.flush();
                 return k.exitCode().code();
+            }
+            if (ex instanceof dev.kboot.launcher.guest.CommandFailedException f) {
+                // a guest command kboot itself needed failed: kboot could not do its job
+                e.println(PREFIX + "a guest command kboot needed failed: " + f.getMessage());
+                if (debug) {
+                    ex.printStackTrace(e);
+                }
+                e.flush();
+                return ExitCode.INTERNAL.code();
             }
             e.println(PREFIX + "internal error: " + ex + (debug ? "" : " (run with --debug for the stack trace)"));
             if (debug) {

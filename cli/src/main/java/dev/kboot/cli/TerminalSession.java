@@ -32,8 +32,18 @@ final class TerminalSession {
         String saved = tty ? stty("-g").trim() : null;
         OutputListener toTerminal = RunCommand.streamTo(System.out, System.out);
         Execution shell = guest.startTerminal(SHELL, size[0], size[1], toTerminal);
+        // A backstop for an exit that skips the finally below (a second Ctrl-C, a signal's
+        // grace running out): the terminal is never left raw.
+        Thread restore = saved == null ? null : new Thread(() -> {
+            try {
+                stty(saved);
+            } catch (IOException | InterruptedException e) {
+                // nothing more to do on the way out
+            }
+        }, "terminal-restore");
         try {
             if (tty) {
+                Runtime.getRuntime().addShutdownHook(restore);
                 stty("raw", "-echo");
                 watchWindowSize(shell);
             }
@@ -58,6 +68,11 @@ final class TerminalSession {
         } finally {
             if (saved != null) {
                 stty(saved);
+                try {
+                    Runtime.getRuntime().removeShutdownHook(restore);
+                } catch (IllegalStateException e) {
+                    // already shutting down: the hook restores it once more, harmlessly
+                }
             }
             System.out.println();
         }

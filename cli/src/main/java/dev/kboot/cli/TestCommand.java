@@ -2,9 +2,11 @@ package dev.kboot.cli;
 
 import dev.kboot.harness.run.TestRun;
 import dev.kboot.harness.shard.Shard;
+import dev.kboot.harness.run.Timeouts;
 import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.Units;
 import dev.kboot.launcher.console.Console;
+import dev.kboot.launcher.qemu.Accelerator;
 import dev.kboot.launcher.guest.GuestTarget;
 import dev.kboot.launcher.process.Deadline;
 import dev.kboot.launcher.vm.BootPlan;
@@ -77,6 +79,9 @@ final class TestCommand implements Callable<Integer> {
             description = "With --shard: weigh tests by their durations in this earlier run (results.json or its directory), so the shards finish together.")
     Path balance;
 
+    @Option(names = "--timeout-factor", paramLabel = "F",
+            description = "Multiply every per-test timeout (kboot's and the suites' own) by F (default: 1 under KVM, 4 under TCG; recorded in results.json).")
+    String timeoutFactor;
 
     @Override
     public Integer call() throws Exception {
@@ -86,6 +91,10 @@ final class TestCommand implements Callable<Integer> {
         }
         Deadline deadline = timeout == null ? Deadline.never() : Deadline.in(Units.duration("--timeout", timeout));
         Timings clock = new Timings();
+        java.time.Duration perTest = Units.duration("--test-timeout", testTimeout);
+        if (timeoutFactor != null) {
+            Timeouts.of(perTest, null, timeoutFactor); // a bad value ends here, before anything boots
+        }
         libvirtOptions.check(boot, false);
         if (balance != null && shard == null) {
             throw KbootException.usage("--balance goes with --shard: it weighs the partition of the tests between shards");
@@ -95,28 +104,37 @@ final class TestCommand implements Callable<Integer> {
         }
         Shard part = shard == null ? null : Shard.resolve(shard, shardCount, System.getenv());
         TestRun.Prepared prepared = TestRun.prepare(suites, expunges, baseline, part, balance);
+        checkWritable(results);
         if (part != null && !common.quiet) {
             err.println(Main.PREFIX + "shard " + part + (balance == null ? " (tests weigh the same)" : " (weighed by the durations in " + balance + ")"));
         }
         GuestTarget target;
+        Accelerator accel;
         if (libvirtOptions.on()) {
             var domain = libvirtOptions.target();
             if (!common.quiet) {
                 err.println(Main.PREFIX + "running in libvirt domain " + domain.name() + " (" + domain.uri() + ")");
             }
             target = domain;
+            String a = domain.facts().accelerator();
+            accel = a != null && a.startsWith("tcg") ? Accelerator.TCG : Accelerator.KVM;
         } else {
             BootPlan plan = Planner.plan(boot.toRequest(true), false);
             RunCommand.announce(plan, err, common);
             target = GuestTarget.boot(plan);
+            accel = plan.accel().accel();
         }
-        java.nio.file.Files.createDirectories(results);
+        Timeouts timeouts = Timeouts.of(perTest, accel, timeoutFactor);
+        if (timeouts.factor() != 1 && !common.quiet) {
+            err.println(Main.PREFIX + "per-test timeouts x" + timeouts.factorText() + (timeoutFactor == null ? " under " + accel.qemuName() : "")
+                    + " (--timeout-factor)");
+        }
         TestRun.Outcome o;
         try (ProgressLine progress = ProgressLine.forStderr(err, common, true)) {
             VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null,
                     guestOptions.consoleLog != null ? guestOptions.consoleLog : results.resolve("console.log"), progress::println, clock);
             o = TestRun.run(new TestRun.Request(target, prepared, results, rerunFailures,
-                    Units.duration("--test-timeout", testTimeout), guestOptions.agentWait(), deadline, opts,
+                    timeouts, guestOptions.agentWait(), deadline, opts,
                     Main.version(), common.quiet ? null : progress));
         }
         if (o.run().sharding() != null && o.run().sharding().partition().isPresent()) {
@@ -130,6 +148,17 @@ final class TestCommand implements Callable<Integer> {
         }
         err.println(Main.PREFIX + "results in " + results.toAbsolutePath());
         return o.verdict().exitCode().code();
+    }
+
+    /** Checks that --results can be written before anything boots: exit 73 naming the directory. */
+    static void checkWritable(Path results) {
+        try {
+            java.nio.file.Files.createDirectories(results);
+            java.nio.file.Files.delete(java.nio.file.Files.createTempFile(results, ".kboot-write-check", ""));
+        } catch (java.io.IOException | SecurityException e) {
+            throw new KbootException(dev.kboot.launcher.ExitCode.CANT_CREATE, "--results " + results + ": cannot write there ("
+                    + (e.getMessage() == null ? e.toString() : e.getMessage()) + ")", null, e);
+        }
     }
 
 }

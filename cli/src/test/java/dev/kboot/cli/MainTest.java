@@ -31,6 +31,46 @@ class MainTest {
         assertTrue(r.err().startsWith("kboot: "), r.err());
     }
 
+    @picocli.CommandLine.Command(name = "boom")
+    static final class Boom implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Parameters(index = "0")
+        String what;
+
+        @Override
+        public Integer call() {
+            if (what.equals("oom")) {
+                throw new OutOfMemoryError("Java heap space (test)");
+            }
+            throw new dev.kboot.launcher.guest.CommandFailedException("`mount -t virtiofs kboot-xfer /run/kboot/xfer` exited with status 32", null);
+        }
+    }
+
+    @Test
+    void whatIsNotAnExceptionOrAGuestCommandKbootNeededIs125InOneLine() {
+        for (String what : new String[] {"oom", "command"}) {
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream errStream = new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8);
+            picocli.CommandLine cl = Main.commandLine(System.out, errStream);
+            cl.addSubcommand("boom", new Boom());
+            cl.setErr(new java.io.PrintWriter(errStream, true));
+            int code = Main.execute(cl, errStream, "boom", what);
+            String text = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+            oneLineError(new Cli(code, "", text), 125, what.equals("oom") ? "OutOfMemoryError" : "a guest command kboot needed failed: `mount");
+            assertEquals(1, text.strip().lines().count(), text);
+        }
+    }
+
+    @Test
+    void aBadTimeoutFactorOrUnwritableResultsEndBeforeAnythingBoots() throws Exception {
+        oneLineError(Cli.run("test", top(), "--suite", "command:kernel-modules", "--timeout-factor", "0", "--results", dir.resolve("r").toString()),
+                64, "--timeout-factor 0");
+        oneLineError(Cli.run("test", top(), "--suite", "command:kernel-modules", "--timeout-factor", "fast", "--results", dir.resolve("r").toString()),
+                64, "--timeout-factor fast");
+        Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
+        oneLineError(Cli.run("test", top(), "--suite", "command:kernel-modules", "--results", file.resolve("results").toString()),
+                73, "--results " + file.resolve("results") + ": cannot write there");
+    }
+
     @Test
     void version() {
         Cli r = Cli.run("--version");

@@ -55,7 +55,7 @@ class ShardCommandsTest {
         Partition p = s.partition().orElseThrow();
         List<TestResult> mine = captured.stream().filter(t -> p.partOf(t.id().toString()) == i).toList();
         RunInfo info = new RunInfo(release, "console=ttyS0", "sample", "/nix/store/aaaa-sample", "QEMU emulator version 7.2.19", "tcg",
-                "0.1.0", Map.of(), Instant.parse("2026-11-22T10:00:00Z"), Instant.parse("2026-11-22T10:05:00Z"));
+                "0.1.0", Map.of(), Instant.parse("2026-11-22T10:00:00Z"), Instant.parse("2026-11-22T10:05:00Z"), 4.0);
         Path d = dir.resolve("shard-" + i + "-" + release);
         new ResultsDirectory(d).write(new RunResult(info, List.of("kselftest"), mine, List.of(), List.of(), List.of(), true, s), null, null);
         return d;

@@ -60,4 +60,29 @@ class ShellIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> k.leftoverProcesses().isEmpty());
         assertEquals(List.of(), k.leftoverSockets());
     }
+
+    @Test
+    void sigtermLeavesTheTerminalAsItWasAndExits130() throws Exception {
+        Path status = runtime.resolve("status");
+        Path before = runtime.resolve("stty-before");
+        Path after = runtime.resolve("stty-after");
+        String cmd = "stty -g > " + before + "; XDG_RUNTIME_DIR=" + runtime + " " + KbootProcess.REPO.resolve("bin/kboot") + " shell " + KbootProcess.SAMPLE
+                + "; echo $? > " + status + "; stty -g > " + after + "; sleep 600";
+        sh("tmux", "new-session", "-d", "-x", "100", "-y", "30", "-s", session, cmd);
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> screen().contains("Ctrl-] leaves"));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> screen().contains("#"));
+        // kboot's pid is in its run directory's name: run-PID-...
+        Path base = runtime.resolve("kboot");
+        String pid;
+        try (var runs = Files.list(base)) {
+            pid = runs.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("run-")).findFirst().orElseThrow().split("-")[1];
+        }
+        sh("kill", "-TERM", pid);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> Files.exists(after) && Files.size(after) > 0);
+        assertEquals("130", Files.readString(status).trim(), "SIGTERM exits as the README says");
+        assertEquals(Files.readString(before), Files.readString(after), "the terminal is back in the mode it had");
+        KbootProcess k = new KbootProcess(null, runtime, null, null);
+        await().atMost(Duration.ofSeconds(20)).until(() -> k.leftoverProcesses().isEmpty());
+        assertEquals(List.of(), k.leftoverSockets());
+    }
 }

@@ -21,6 +21,8 @@ public enum ExitCode {
     NO_INPUT(66, "a named input (closure, kernel, initrd, modules, image; a libvirt domain, network, pool or volume) is missing or unreadable"),
     /** qemu, virtiofsd, libvirt (or the accelerator asked for) is missing or unusable. */
     UNAVAILABLE(69, "qemu, virtiofsd, libvirt (daemon, connection, network) or the requested accelerator is missing or unusable"),
+    /** The results cannot be written: --results unwritable, or its disk full (what was written is kept). */
+    CANT_CREATE(73, "the results cannot be written (--results unwritable or its disk full); what was written before is kept"),
     /** libvirt refused a definition or an operation. */
     REFUSED(78, "libvirt refused a definition or operation (a name held by another UUID, XML or a setting it does not support); the message names libvirt's error code"),
     /** The run hit --timeout (kboot run) ; the last console lines are printed. */

@@ -18,10 +18,12 @@ import java.util.Map;
  * @param phaseTimingsMs   phase name to ms since kboot started, in phase order ({@code boot planned}, {@code guest ready}, ...)
  * @param startTime        when the run started
  * @param endTime          when it ended, or null while it is running (or if it was killed)
+ * @param timeoutFactor    what every per-test timeout was multiplied by (the accelerator's
+ *                         factor, or {@code --timeout-factor}), or null when unknown (imports)
  */
 public record RunInfo(String kernelRelease, String kernelCmdline, String bootspecLabel, String bootspecToplevel,
                       String qemuVersion, String accelerator, String kbootVersion, Map<String, Long> phaseTimingsMs,
-                      Instant startTime, Instant endTime) {
+                      Instant startTime, Instant endTime, Double timeoutFactor) {
     /** Copies the timings, keeping their order. */
     public RunInfo {
         phaseTimingsMs = phaseTimingsMs == null ? Map.of()
@@ -30,36 +32,42 @@ public record RunInfo(String kernelRelease, String kernelCmdline, String bootspe
 
     /** @return a run info that knows only the kboot version and the start time */
     public static RunInfo started(String kbootVersion, Instant start) {
-        return new RunInfo(null, null, null, null, null, null, kbootVersion, null, start, null);
+        return new RunInfo(null, null, null, null, null, null, kbootVersion, null, start, null, null);
     }
 
     /** @return a copy that records the end time */
     public RunInfo ended(Instant end) {
         return new RunInfo(kernelRelease, kernelCmdline, bootspecLabel, bootspecToplevel, qemuVersion, accelerator,
-                kbootVersion, phaseTimingsMs, startTime, end);
+                kbootVersion, phaseTimingsMs, startTime, end, timeoutFactor);
     }
 
     /** @return a copy with the guest kernel's release and command line */
     public RunInfo withKernel(String release, String cmdline) {
         return new RunInfo(release, cmdline, bootspecLabel, bootspecToplevel, qemuVersion, accelerator,
-                kbootVersion, phaseTimingsMs, startTime, endTime);
+                kbootVersion, phaseTimingsMs, startTime, endTime, timeoutFactor);
     }
 
     /** @return a copy with the bootspec label and toplevel path */
     public RunInfo withBootspec(String label, String toplevel) {
         return new RunInfo(kernelRelease, kernelCmdline, label, toplevel, qemuVersion, accelerator,
-                kbootVersion, phaseTimingsMs, startTime, endTime);
+                kbootVersion, phaseTimingsMs, startTime, endTime, timeoutFactor);
     }
 
     /** @return a copy with the QEMU version line and accelerator */
     public RunInfo withMachine(String qemu, String accel) {
         return new RunInfo(kernelRelease, kernelCmdline, bootspecLabel, bootspecToplevel, qemu, accel,
-                kbootVersion, phaseTimingsMs, startTime, endTime);
+                kbootVersion, phaseTimingsMs, startTime, endTime, timeoutFactor);
+    }
+
+    /** @return a copy with the factor per-test timeouts were multiplied by */
+    public RunInfo withTimeoutFactor(double factor) {
+        return new RunInfo(kernelRelease, kernelCmdline, bootspecLabel, bootspecToplevel, qemuVersion, accelerator,
+                kbootVersion, phaseTimingsMs, startTime, endTime, factor);
     }
 
     /** @return a copy with these phase timings (name to ms since kboot started) */
     public RunInfo withPhases(Map<String, Long> phases) {
         return new RunInfo(kernelRelease, kernelCmdline, bootspecLabel, bootspecToplevel, qemuVersion, accelerator,
-                kbootVersion, phases, startTime, endTime);
+                kbootVersion, phases, startTime, endTime, timeoutFactor);
     }
 }

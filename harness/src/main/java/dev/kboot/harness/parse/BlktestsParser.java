@@ -4,7 +4,11 @@ import dev.kboot.harness.model.Status;
 import dev.kboot.harness.model.TestId;
 import dev.kboot.harness.model.TestResult;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +47,31 @@ public final class BlktestsParser {
     private static final Pattern TERMINAL_CODES = Pattern.compile("\u001b\\[[0-9;]*[A-Za-z]|\u001b\\([AB0]");
     private static final Pattern CHECK_LINE_AT_WORD = Pattern.compile("(?<![\\w/.-])" + CHECK);
 
+    /** The most bytes of a test's results file read. */
+    static final int RECORD_BYTES = 64 << 10;
+    /** The most bytes of each artifact ({@code .full}, {@code .dmesg}, ...) read for the excerpt: its end. */
+    static final int ARTIFACT_BYTES = 16 << 10;
+
     private BlktestsParser() {
+    }
+
+    /**
+     * Reads at most {@code max} bytes of {@code f} (its start, or with {@code tail} its end, saying
+     * how much came before), never following a symlink: a guest wrote these files, and a
+     * {@code .full} of gigabytes or a link to a host file must not end up in the results.
+     */
+    static String read(Path f, int max, boolean tail) throws IOException {
+        try (SeekableByteChannel ch = Files.newByteChannel(f, java.util.Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+            long size = ch.size();
+            long from = tail ? Math.max(0, size - max) : 0;
+            ch.position(from);
+            ByteBuffer b = ByteBuffer.allocate((int) Math.min(max, size - from));
+            while (b.hasRemaining() && ch.read(b) > 0) {
+                // reads until the bound or the end
+            }
+            String text = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+            return from > 0 ? "[... " + from + " bytes before this]\n" + text : text;
+        }
     }
 
     /**
@@ -54,7 +82,7 @@ public final class BlktestsParser {
         List<TestResult> out = new ArrayList<>();
         List<Path> files = new ArrayList<>();
         try (Stream<Path> s = Files.walk(dir, 3)) {
-            s.filter(Files::isRegularFile).filter(p -> TEST_FILE.matcher(p.getFileName().toString()).matches()).sorted().forEach(files::add);
+            s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).filter(p -> TEST_FILE.matcher(p.getFileName().toString()).matches()).sorted().forEach(files::add);
         } catch (IOException | RuntimeException e) {
             out.add(TestResult.miss(TestId.of(SUITE, "(results)"), "cannot read blktests results at " + dir + ": " + e.getMessage()));
             return out;
@@ -78,7 +106,7 @@ public final class BlktestsParser {
     private static TestResult parseFile(Path f, TestId id, Path base) {
         String text;
         try {
-            text = Lines.decode(Files.readAllBytes(f));
+            text = Lines.decode(read(f, RECORD_BYTES, false).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             return TestResult.error(id, "", "cannot read " + f + ": " + e.getMessage());
         }
@@ -87,11 +115,11 @@ public final class BlktestsParser {
         StringBuilder log = new StringBuilder();
         for (String ext : List.of(".out.bad", ".dmesg", ".full", ".kmemleak")) {
             Path p = f.resolveSibling(f.getFileName() + ext);
-            if (Files.isRegularFile(p)) {
+            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                 artifacts.add(base.relativize(p).toString());
                 try {
                     log.append("==> ").append(f.getFileName()).append(ext).append(" <==\n")
-                            .append(new String(Files.readAllBytes(p), StandardCharsets.UTF_8)).append('\n');
+                            .append(read(p, ARTIFACT_BYTES, true)).append('\n');
                 } catch (IOException e) {
                     // the artifact stays listed
                 }

@@ -42,6 +42,17 @@ public final class ResultsJson {
     private ResultsJson() {
     }
 
+    private static Double timeoutFactor(JsonNode run, Path file) {
+        JsonNode f = run.get("timeoutFactor");
+        if (f == null || f.isNull()) {
+            return null;
+        }
+        if (!f.isNumber() || f.asDouble() <= 0) {
+            throw KbootException.badInput(file, "run.timeoutFactor", "expected a positive number, found " + f);
+        }
+        return f.asDouble();
+    }
+
     /**
      * @param run        the run
      * @param comparison the run against its baseline, or null
@@ -60,6 +71,7 @@ public final class ResultsJson {
         r.put("bootspecToplevel", i.bootspecToplevel());
         r.put("qemuVersion", i.qemuVersion());
         r.put("accelerator", i.accelerator());
+        r.put("timeoutFactor", i.timeoutFactor());
         ObjectNode phases = r.putObject("phaseTimingsMs");
         i.phaseTimingsMs().forEach(phases::put);
         r.put("startTime", i.startTime() == null ? null : i.startTime().toString());
@@ -295,7 +307,7 @@ public final class ResultsJson {
         RunInfo info = new RunInfo(str(r, "kernelRelease", file, false), str(r, "kernelCmdline", file, false),
                 str(r, "bootspecLabel", file, false), str(r, "bootspecToplevel", file, false), str(r, "qemuVersion", file, false),
                 str(r, "accelerator", file, false), str(r, "kbootVersion", file, false), phases,
-                instant(r, "startTime", file), instant(r, "endTime", file));
+                instant(r, "startTime", file), instant(r, "endTime", file), timeoutFactor(r, file));
         boolean finished = r.path("finished").asBoolean(false);
         List<String> suites = strings(r.get("suites"), "run.suites", file);
         List<String> incomplete = strings(root.get("incomplete"), "incomplete", file);

@@ -71,7 +71,7 @@ final class BatchRunner implements SuiteRunner {
     }
 
     @Override
-    public Plan plan(Guest guest, Profile profile, SuiteExpunges expunges, Duration defaultTimeout) {
+    public Plan plan(Guest guest, Profile profile, SuiteExpunges expunges, Timeouts timeouts) {
         Path host = guest.sharedDirectory().resolve(suite);
         try {
             Files.createDirectories(host);
@@ -84,6 +84,9 @@ final class BatchRunner implements SuiteRunner {
         StringBuilder env = new StringBuilder();
         for (String e : profile.list("env")) {
             env.append(Sh.quote(e)).append(' ');
+        }
+        if (suite.equals("ltp") && profile.list("env").stream().noneMatch(e -> e.startsWith("LTP_TIMEOUT_MUL="))) {
+            env.append("LTP_TIMEOUT_MUL=").append(timeouts.factorText()).append(' ');
         }
         String command = switch (suite) {
             case "fstests" -> {
@@ -108,7 +111,7 @@ final class BatchRunner implements SuiteRunner {
                 yield "env " + env + Sh.quote(dir + "/kirk") + " " + Sh.join(a);
             }
         };
-        Duration timeout = profile.testTimeout().orElse(defaultTimeout);
+        Duration timeout = timeouts.forProfile(profile);
         List<TestResult> expunged = skip.expunged().stream().map(id -> TestResult.of(id, Status.EXPUNGED, "", "expunged")).toList();
         return new Plan(List.of(new PlannedTest(TestId.of(suite, "(run)"), command, timeout)), expunged);
     }

@@ -35,8 +35,8 @@ final class CommandRunner implements SuiteRunner {
     }
 
     @Override
-    public Plan plan(Guest guest, Profile profile, SuiteExpunges expunges, Duration defaultTimeout) {
-        Duration timeout = profile.testTimeout().orElse(defaultTimeout);
+    public Plan plan(Guest guest, Profile profile, SuiteExpunges expunges, Timeouts timeouts) {
+        Duration timeout = timeouts.forProfile(profile);
         JsonNode list = profile.settings().path("tests");
         Path file = Path.of(profile.source());
         if (!list.isArray() || list.isEmpty()) {
@@ -55,7 +55,7 @@ final class CommandRunner implements SuiteRunner {
             if (!names.add(name)) {
                 throw KbootException.badInput(file, "tests[" + i + "].name", "'" + name + "' is used twice");
             }
-            Duration d = t.hasNonNull("timeout") ? profile.duration("tests[" + i + "].timeout", t.get("timeout").asText()) : timeout;
+            Duration d = t.hasNonNull("timeout") ? timeouts.scale(profile.duration("tests[" + i + "].timeout", t.get("timeout").asText())) : timeout;
             TestId id = TestId.of(suite(), name);
             Optional<TestResult> ex = Runners.expunged(expunges, id);
             if (ex.isPresent()) {

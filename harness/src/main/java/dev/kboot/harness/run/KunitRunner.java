@@ -39,14 +39,14 @@ final class KunitRunner implements SuiteRunner {
     }
 
     @Override
-    public Plan plan(Guest guest, Profile profile, SuiteExpunges expunges, Duration defaultTimeout) {
+    public Plan plan(Guest guest, Profile profile, SuiteExpunges expunges, Timeouts timeouts) {
         List<String> modules = profile.list("modules");
         if (modules.isEmpty()) {
             ExecResult r = guest.exec("find /lib/modules/$(uname -r) -name '*kunit*.ko*' -o -name '*_test.ko*' | sed 's|.*/||; s|\\.ko.*||' | sort",
                     Duration.ofMinutes(1));
             modules = r.out().lines().filter(l -> !l.isBlank()).toList();
         }
-        Duration timeout = profile.testTimeout().orElse(defaultTimeout);
+        Duration timeout = timeouts.forProfile(profile);
         List<PlannedTest> tests = new ArrayList<>();
         List<TestResult> expunged = new ArrayList<>();
         for (String m : modules) {

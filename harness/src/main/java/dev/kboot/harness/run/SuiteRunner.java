@@ -4,7 +4,6 @@ import dev.kboot.harness.expunge.SuiteExpunges;
 import dev.kboot.harness.model.TestResult;
 import dev.kboot.launcher.guest.ExecResult;
 import dev.kboot.launcher.guest.Guest;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,10 +26,11 @@ public interface SuiteRunner {
      * @param guest          the guest (to list what is installed)
      * @param profile        the profile
      * @param expunges       the run's expunges for this suite (skip entries are not planned)
-     * @param defaultTimeout the per-test timeout when the profile sets none
+     * @param timeouts       the per-test timeout when the profile sets none, and the factor every
+     *                       timeout is scaled by (the planned timeouts are scaled already)
      * @return the tests to run, in order, and the expunged ones (as EXPUNGED results)
      */
-    Plan plan(Guest guest, Profile profile, SuiteExpunges expunges, Duration defaultTimeout);
+    Plan plan(Guest guest, Profile profile, SuiteExpunges expunges, Timeouts timeouts);
 
     /**
      * Judges one test from what its command did. Never throws: unparsable output is ERROR.

@@ -24,6 +24,7 @@ import dev.kboot.launcher.console.CrashWatch;
 import dev.kboot.launcher.guest.ExecResult;
 import dev.kboot.launcher.guest.Guest;
 import dev.kboot.launcher.guest.GuestException;
+import dev.kboot.launcher.guest.OutputLimitException;
 import dev.kboot.launcher.process.Deadline;
 import dev.kboot.launcher.guest.GuestTarget;
 import dev.kboot.launcher.vm.GuestFacts;
@@ -62,7 +63,7 @@ public final class TestRun {
      * @param prepared       the suites, expunges and baseline, checked ({@link #prepare})
      * @param resultsDir     where results.json, junit.xml and summary.txt go
      * @param rerunFailures  how many times a failing test is rerun (a pass then makes it unstable)
-     * @param testTimeout    the per-test timeout where a profile sets none
+     * @param timeouts       the per-test timeout where a profile sets none, and the accelerator's factor
      * @param agentTimeout   how long the boot may take until the agent answers
      * @param deadline       the whole run's deadline (--timeout)
      * @param vmOptions      console and notices
@@ -70,7 +71,7 @@ public final class TestRun {
      * @param progress       the plan, each test's start and each result as it comes ({@link Progress}), or null
      */
     public record Request(GuestTarget target, Prepared prepared, Path resultsDir, int rerunFailures,
-                          Duration testTimeout, Duration agentTimeout, Deadline deadline, VmOptions vmOptions, String kbootVersion,
+                          Timeouts timeouts, Duration agentTimeout, Deadline deadline, VmOptions vmOptions, String kbootVersion,
                           Progress progress) {
     }
 
@@ -153,10 +154,23 @@ public final class TestRun {
     private TestRun() {
     }
 
+    /** Where a run's guest writes through kboot's writable share, inside the results directory. */
+    public static final String ARTIFACTS = "artifacts";
+
     /**
-     * Runs the request.
+     * Runs the request. Every ending leaves finished results (results.json, junit.xml,
+     * summary.txt) with what had finished, the rest MISS: a verdict is returned, or one of the
+     * exceptions below is thrown after the results are written.
+     *
+     * <p>The guest's writable share is {@code artifacts/} in the results directory, so what
+     * fstests, blktests or LTP write there is on the disk the user chose as it is written (never
+     * on the runtime directory's tmpfs) and stays after a crash, a kill or Ctrl-C. Symlinks and
+     * other special files the guest made there are removed before anything in it is read.
      *
      * @return the results and the verdict
+     * @throws KbootException 130 when interrupted (Ctrl-C, SIGTERM); 125 when kboot's own side
+     *                        failed (the results say so); 73 when the results cannot be written;
+     *                        64-66 for a profile found malformed only when planned
      */
     public static Outcome run(Request r) {
         Expunges expunges = r.prepared().expunges();
@@ -165,47 +179,103 @@ public final class TestRun {
         RunInfo info = RunInfo.started(r.kbootVersion(), Instant.now())
                 .withKernel(facts.kernelRelease(), facts.kernelCmdline())
                 .withBootspec(facts.label(), facts.toplevel())
-                .withMachine(facts.emulator(), facts.accelerator());
-        RunRecorder rec = new RunRecorder(new ResultsDirectory(r.resultsDir()), info,
-                selected.stream().map(Selected::label).toList(), r.prepared().baseline(), r.prepared().baselineName());
+                .withMachine(facts.emulator(), facts.accelerator())
+                .withTimeoutFactor(r.timeouts().factor());
+        Path artifacts = r.resultsDir().resolve(ARTIFACTS);
+        RunRecorder rec;
+        try {
+            SharedFiles.clear(artifacts); // an earlier run's, which a parser would read as this run's
+            rec = new RunRecorder(new ResultsDirectory(r.resultsDir()), info,
+                    selected.stream().map(Selected::label).toList(), r.prepared().baseline(), r.prepared().baselineName());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw cannotWrite(r, e);
+        }
         Shard shard = r.prepared().shard();
         if (shard != null) {
             rec.sharding(Sharding.startOf(shard.index(), shard.count(), r.prepared().weights().source()));
         }
-        Guest guest;
+        Guest guest = null;
         try {
-            guest = r.target().open(r.vmOptions(), r.agentTimeout());
-        } catch (KbootException e) {
-            if (e.exitCode() == ExitCode.INTERRUPTED) {
-                throw e;
-            }
-            rec.incomplete("the guest did not boot: " + e.getMessage());
-            rec.problem(e.detail() == null ? e.getMessage() : e.getMessage() + "\n" + e.detail());
-            return finish(rec, r, null);
-        }
-        try (guest) {
-            String release = facts.kernelRelease();
-            if (release == null || facts.kernelCmdline() == null) {
-                // a machine that cannot tell before it runs (a libvirt domain booting its disk): ask the guest
-                GuestFacts known;
-                try {
-                    known = guest.facts();
-                } catch (GuestException e) {
-                    rec.incomplete("the guest stopped answering before any test: " + e.getMessage());
-                    return finish(rec, r, guest);
+            try {
+                guest = r.target().open(r.vmOptions().withTransferDir(artifacts), r.agentTimeout());
+            } catch (KbootException e) {
+                if (e.exitCode() == ExitCode.INTERRUPTED) {
+                    rec.incomplete("interrupted before the guest booted");
+                    throw e;
                 }
-                release = known.kernelRelease();
-                rec.info(i -> i.withKernel(known.kernelRelease(), known.kernelCmdline()));
+                if (e.exitCode() == ExitCode.INTERNAL) {
+                    rec.incomplete("kboot failed booting the guest: " + e.getMessage());
+                    throw e;
+                }
+                rec.incomplete("the guest did not boot: " + e.getMessage());
+                rec.problem(e.detail() == null ? e.getMessage() : e.getMessage() + "\n" + e.detail());
+                return finish(rec, r, null);
             }
-            new TestRun.Runner(r, guest, rec, expunges, release).runAll(selected);
-            if (guest.vm().isRunning()) {
-                guest.shutdown();
+            try (Guest g = guest) {
+                String release = facts.kernelRelease();
+                if (release == null || facts.kernelCmdline() == null) {
+                    // a machine that cannot tell before it runs (a libvirt domain booting its disk): ask the guest
+                    GuestFacts known;
+                    try {
+                        known = g.facts();
+                    } catch (GuestException e) {
+                        rec.incomplete("the guest stopped answering before any test: " + e.getMessage());
+                        return finish(rec, r, g);
+                    }
+                    release = known.kernelRelease();
+                    rec.info(i -> i.withKernel(known.kernelRelease(), known.kernelCmdline()));
+                }
+                Runner runner = new TestRun.Runner(r, g, rec, expunges, release, artifacts);
+                try {
+                    runner.runAll(selected);
+                } catch (KbootException e) {
+                    if (e.exitCode() != ExitCode.INTERRUPTED && !g.vm().interrupted()) {
+                        rec.incomplete(e.exitCode() == ExitCode.INTERNAL ? "kboot failed: " + e.getMessage() : e.getMessage());
+                    }
+                    throw g.vm().interrupted() ? new KbootException(ExitCode.INTERRUPTED, "interrupted") : e;
+                }
+                if (g.vm().interrupted()) {
+                    throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
+                }
+                if (g.vm().isRunning() && !runner.guestLost) {
+                    g.shutdown();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                rec.incomplete("interrupted");
+                throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            rec.incomplete("interrupted");
+            return finish(rec, r, guest);
+        } catch (java.io.UncheckedIOException e) {
+            throw cannotWrite(r, e);
+        } finally {
+            removeLinks(artifacts, r);
+            if (!rec.current().finished()) {
+                try {
+                    finish(rec, r, guest);
+                } catch (RuntimeException e) {
+                    // the results cannot be written (the exception on its way out says why)
+                }
+            }
         }
-        return finish(rec, r, guest);
+    }
+
+    private static KbootException cannotWrite(Request r, Exception e) {
+        return new KbootException(ExitCode.CANT_CREATE, "cannot write the results in " + r.resultsDir() + ": " + e.getMessage(), null, e);
+    }
+
+    /** Removes what the guest linked in the share, saying so in a notice. Never throws. */
+    private static void removeLinks(Path artifacts, Request r) {
+        try {
+            List<String> removed = SharedFiles.removeLinks(artifacts);
+            if (!removed.isEmpty() && r.vmOptions().notices() != null) {
+                r.vmOptions().notices().accept("kboot: removed " + removed.size() + " symlink(s) or special file(s) the guest made in "
+                        + artifacts + " (not followed): " + String.join(", ", removed.subList(0, Math.min(10, removed.size())))
+                        + (removed.size() > 10 ? ", ..." : ""));
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort: nothing in it is read before a removal anyway
+        }
     }
 
     private static Outcome finish(RunRecorder rec, Request r, Guest guest) {
@@ -223,14 +293,18 @@ public final class TestRun {
         private final RunRecorder rec;
         private final Expunges expunges;
         private final String release;
+        private final Path artifacts;
         private boolean stopped;
+        /** The guest crashed, hung or went away: it is released, not asked to power off. */
+        private boolean guestLost;
 
-        Runner(Request r, Guest guest, RunRecorder rec, Expunges expunges, String release) {
+        Runner(Request r, Guest guest, RunRecorder rec, Expunges expunges, String release, Path artifacts) {
             this.r = r;
             this.guest = guest;
             this.rec = rec;
             this.expunges = expunges;
             this.release = release;
+            this.artifacts = artifacts;
         }
 
         void runAll(List<Selected> selected) {
@@ -293,9 +367,21 @@ public final class TestRun {
                     rec.incomplete("suite " + s.label() + " produced nothing: " + missing.get());
                     return Optional.empty();
                 }
-                plan = runner.plan(guest, s.profile(), sx, r.testTimeout());
+                plan = runner.plan(guest, s.profile(), sx, r.timeouts());
             } catch (GuestException e) {
                 crashed(null, e);
+                return Optional.empty();
+            } catch (KbootException e) {
+                if (e.exitCode() == ExitCode.INTERRUPTED || e.exitCode() == ExitCode.INTERNAL || e.exitCode() == ExitCode.USAGE
+                        || e.exitCode() == ExitCode.DATA || e.exitCode() == ExitCode.NO_INPUT) {
+                    throw e; // the run ends with its code (the results are finished on the way out)
+                }
+                suiteFailed(s, e);
+                return Optional.empty();
+            } catch (RuntimeException e) {
+                // a runner's own failure (a host file it cannot write, a guest command it needed):
+                // this suite cannot run, the others still may
+                suiteFailed(s, e);
                 return Optional.empty();
             }
             if (plan.tests().isEmpty()) {
@@ -381,10 +467,16 @@ public final class TestRun {
             keepArtifacts(runner.suite());
         }
 
+        private void suiteFailed(Selected s, RuntimeException e) {
+            String why = e instanceof KbootException ? e.getMessage() : e.toString();
+            rec.record(TestResult.of(TestId.of(s.runner().suite(), "(suite)"), Status.ERROR, "", "kboot could not run the suite: " + why));
+            rec.incomplete("suite " + s.label() + " could not run: " + why);
+        }
+
         /** Runs one planned test (and its reruns), attaching console incidents seen meanwhile. */
         private List<TestResult> runOne(SuiteRunner runner, PlannedTest t) {
             CrashWatch crashes = guest.vm().crashes();
-            int before = crashes.incidents().size();
+            long before = crashes.seen();
             ExecResult result;
             try {
                 Duration limit = t.timeout();
@@ -393,11 +485,27 @@ public final class TestRun {
                 }
                 result = guest.exec(t.command(), limit);
             } catch (GuestException e) {
-                List<TestResult> salvaged = new ArrayList<>(runner.salvage(guest, t));
+                removeLinks(artifacts, r);
+                List<TestResult> salvaged = new ArrayList<>(salvage(runner, t));
                 salvaged.add(crashed(t, e));
                 return salvaged;
+            } catch (OutputLimitException e) {
+                return List.of(TestResult.of(t.id(), Status.ERROR, "", e.getMessage()));
             }
-            CrashAttribution.Live live = CrashAttribution.live(t.id(), runner.judge(guest, t, result),
+            removeLinks(artifacts, r);
+            List<TestResult> own;
+            try {
+                own = runner.judge(guest, t, result);
+            } catch (GuestException e) {
+                return List.of(crashed(t, e));
+            } catch (RuntimeException e) {
+                if (e instanceof KbootException k && (k.exitCode() == ExitCode.INTERRUPTED || k.exitCode() == ExitCode.INTERNAL)) {
+                    throw e;
+                }
+                own = List.of(TestResult.of(t.id(), Status.ERROR, "", "kboot could not judge it: " + e)
+                        .withExcerpt(Runners.output(result)).withDuration(result.duration().toMillis()));
+            }
+            CrashAttribution.Live live = CrashAttribution.live(t.id(), own,
                     crashes.since(before).stream().map(Incident::of).toList());
             List<TestResult> judged = new ArrayList<>(live.results());
             Optional<Incident> fatal = Optional.ofNullable(live.fatal());
@@ -416,6 +524,15 @@ public final class TestRun {
             return judged;
         }
 
+        /** What a planned unit left in the share when the guest died under it; never throws. */
+        private List<TestResult> salvage(SuiteRunner runner, PlannedTest t) {
+            try {
+                return runner.salvage(guest, t);
+            } catch (RuntimeException e) {
+                return List.of();
+            }
+        }
+
         private TestResult rerun(SuiteRunner runner, PlannedTest t, TestResult failed) {
             for (int i = 1; i <= r.rerunFailures() && !r.deadline().expired(); i++) {
                 ExecResult again;
@@ -423,6 +540,8 @@ public final class TestRun {
                     again = guest.exec(t.command(), t.timeout());
                 } catch (GuestException e) {
                     return crashed(t, e);
+                } catch (OutputLimitException e) {
+                    return failed;
                 }
                 List<TestResult> j = runner.judge(guest, t, again);
                 if (j.size() == 1 && j.get(0).status() == Status.PASS) {
@@ -436,10 +555,19 @@ public final class TestRun {
         /** The guest died (or stopped answering) during {@code t}: it is CRASH or TIMEOUT, the rest MISS. */
         private TestResult crashed(PlannedTest t, GuestException e) {
             stopped = true;
+            guestLost = true;
             TestId id = t == null ? TestId.of("kboot", "(harness)") : t.id();
+            if (e.exitCode() == ExitCode.INTERRUPTED || guest.vm().interrupted()) {
+                // Ctrl-C or SIGTERM stopped the guest under it: it never reached its end
+                rec.incomplete("interrupted" + (t == null ? "" : " during " + t.id()));
+                return TestResult.miss(id, "interrupted while it ran (Ctrl-C or SIGTERM)");
+            }
             Optional<CrashWatch.Incident> fatal = guest.vm().crashes().firstFatal();
             TestResult res;
-            if (e.exitCode() == ExitCode.GUEST_CRASH || fatal.isPresent()) {
+            if (guest.vm().hostFailure().isPresent() && fatal.isEmpty()) {
+                // the host's side failed under it (a virtiofsd exited): not the test's doing
+                res = TestResult.of(id, Status.ERROR, "", e.getMessage()).withExcerpt(e.detail());
+            } else if (e.exitCode() == ExitCode.GUEST_CRASH || fatal.isPresent()) {
                 res = TestResult.of(id, Status.CRASH, "", fatal.map(f -> Incident.of(f).title()).orElse(e.getMessage()))
                         .withExcerpt(fatal.map(CrashWatch.Incident::text).orElse(e.detail()));
                 fatal.ifPresent(f -> rec.incident(Incident.of(f)));
@@ -473,24 +601,27 @@ public final class TestRun {
             return out;
         }
 
-        /** Copies what a suite wrote to the shared directory into the results directory's artifacts/. */
+        /**
+         * Copies what a suite wrote to a machine's writable share that is not the results'
+         * artifacts/ (a libvirt domain's) into artifacts/, following no link.
+         */
         private void keepArtifacts(String suite) {
             Optional<Path> shared = guest.vm().sharedDirectory();
-            if (shared.isEmpty()) {
+            if (shared.isEmpty() || shared.get().toAbsolutePath().normalize().equals(artifacts.toAbsolutePath().normalize())) {
                 return;
             }
             Path from = shared.get().resolve(suite);
-            if (!Files.isDirectory(from)) {
+            if (!Files.isDirectory(from, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 return;
             }
-            Path to = r.resultsDir().resolve("artifacts").resolve(suite);
+            Path to = artifacts.resolve(suite);
             try (Stream<Path> files = Files.walk(from)) {
                 for (Path p : files.toList()) {
                     Path dst = to.resolve(from.relativize(p).toString());
-                    if (Files.isDirectory(p)) {
+                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                         Files.createDirectories(dst);
-                    } else {
-                        Files.copy(p, dst, StandardCopyOption.REPLACE_EXISTING);
+                    } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.copy(p, dst, StandardCopyOption.REPLACE_EXISTING, java.nio.file.LinkOption.NOFOLLOW_LINKS);
                     }
                 }
             } catch (IOException e) {

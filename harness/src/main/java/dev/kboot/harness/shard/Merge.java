@@ -310,7 +310,16 @@ public final class Merge {
         }
         return new RunInfo(f.kernelRelease(), f.kernelCmdline(), f.bootspecLabel(), f.bootspecToplevel(),
                 distinct(sorted, i -> i.qemuVersion()), distinct(sorted, i -> i.accelerator()), distinct(sorted, i -> i.kbootVersion()),
-                Map.of(), start, ended ? end : null);
+                Map.of(), start, ended ? end : null, sameFactor(sorted));
+    }
+
+    /** @return the shards' timeout factor when they all ran with the same one, else null */
+    private static Double sameFactor(List<Input> sorted) {
+        Set<Double> v = new LinkedHashSet<>();
+        for (Input in : sorted) {
+            v.add(in.run().info().timeoutFactor());
+        }
+        return v.size() == 1 ? v.iterator().next() : null;
     }
 
     private static String distinct(List<Input> sorted, java.util.function.Function<RunInfo, String> f) {

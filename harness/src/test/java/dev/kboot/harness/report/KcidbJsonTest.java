@@ -69,7 +69,7 @@ class KcidbJsonTest {
     static RunInfo info() {
         return new RunInfo("6.1.0-56-amd64", "console=ttyS0 panic=-1", "NixOS 24.05 (Linux 6.1.192)", "/nix/store/aaaa-nixos-system",
                 "QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)", "tcg (KVM unusable: probe boot hung)", "0.1.0", Map.of(),
-                Instant.parse("2026-11-22T10:00:00Z"), Instant.parse("2026-11-22T10:07:00Z"));
+                Instant.parse("2026-11-22T10:00:00Z"), Instant.parse("2026-11-22T10:07:00Z"), 4.0);
     }
 
     static RunResult run(String suite, List<TestResult> tests) {

@@ -44,7 +44,7 @@ class ReportTest {
         phases.put("boot planned", 12L);
         phases.put("guest ready", 1830L);
         return new RunInfo("6.1.0-56-amd64", "console=ttyS0 panic=-1", "NixOS 24.05", "/nix/store/aaaa-nixos-system", "QEMU emulator version 7.2.19",
-                "tcg", "0.1.0", phases, Instant.parse("2026-11-22T03:48:49Z"), null);
+                "tcg", "0.1.0", phases, Instant.parse("2026-11-22T03:48:49Z"), null, 4.0);
     }
 
     private static RunResult crashedKunit() {

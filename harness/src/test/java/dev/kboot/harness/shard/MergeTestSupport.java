@@ -25,7 +25,7 @@ public class MergeTestSupport {
 
     public static RunInfo info(String host) {
         return new RunInfo("6.1.0-56-amd64", "console=ttyS0 panic=-1 tsc_early_khz=" + host, "NixOS 24.05", "/nix/store/aaaa-nixos-system",
-                "QEMU emulator version 7.2.19", "tcg", "0.1.0", Map.of(), T0, T0.plusSeconds(600));
+                "QEMU emulator version 7.2.19", "tcg", "0.1.0", Map.of(), T0, T0.plusSeconds(600), 4.0);
     }
 
     /** A suite as kboot test plans it: its planned units, and whether the one unit stands for the whole suite. */

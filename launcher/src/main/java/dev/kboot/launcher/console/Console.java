@@ -33,18 +33,24 @@ import java.util.regex.Pattern;
  * every kernel line arrives twice; a line that arrives on one console while the same text is
  * pending from the other is shown and logged once.
  *
- * <p>The last {@value #TAIL_LINES} lines are kept in memory for excerpts; listeners see every
- * line as it completes (crash detection, waiting for text, phase timings).
+ * <p>The last {@value #TAIL_LINES} lines (at most {@value #TAIL_CHARS} characters) are kept in
+ * memory for excerpts; listeners see every line as it completes (crash detection, waiting for
+ * text, phase timings). A line is cut at 64 KiB.
  */
 public final class Console implements Closeable {
     /** How many recent lines are kept in memory. */
     public static final int TAIL_LINES = 4000;
+    /** How many characters of recent lines are kept in memory at most. */
+    public static final int TAIL_CHARS = 1 << 20;
     private static final int DEDUP_WINDOW = 512;
+    /** Longer lines are not de-duplicated (kept out of the window, so it stays small). */
+    private static final int DEDUP_MAX_LINE = 4096;
 
     private final BufferedWriter log;
     private final Consumer<String> live;
     private final LongSupplier elapsedMs;
     private final Deque<ConsoleLine> tail = new ArrayDeque<>();
+    private long tailChars;
     private final List<Consumer<ConsoleLine>> listeners = new CopyOnWriteArrayList<>();
     private final java.util.Map<String, Deque<String>> pendingBySource = new java.util.HashMap<>();
     private final List<Thread> readers = new ArrayList<>();
@@ -147,15 +153,18 @@ public final class Console implements Closeable {
                 }
             }
             Deque<String> mine = pendingBySource.computeIfAbsent(source, k -> new ArrayDeque<>());
-            mine.addLast(text);
-            if (mine.size() > DEDUP_WINDOW) {
-                mine.removeFirst();
+            if (text.length() <= DEDUP_MAX_LINE) {
+                mine.addLast(text);
+                if (mine.size() > DEDUP_WINDOW) {
+                    mine.removeFirst();
+                }
             }
             long ms = elapsedMs.getAsLong();
             cl = new ConsoleLine(index++, source, ms, text);
             tail.addLast(cl);
-            if (tail.size() > TAIL_LINES) {
-                tail.removeFirst();
+            tailChars += text.length();
+            while (tail.size() > 1 && (tail.size() > TAIL_LINES || tailChars > TAIL_CHARS)) {
+                tailChars -= tail.removeFirst().text().length();
             }
             try {
                 log.write(String.format("%8d.%03d %-5s | %s%n", ms / 1000, ms % 1000, source, text));

@@ -18,8 +18,17 @@ import java.util.function.Consumer;
  * A report without an end marker (lockdep, stalls) takes no header printed more than {@value #APART_S}
  * seconds of printk time away from its own: that is a new report. A test's {@code # }-prefixed echo
  * of report lines already seen (lkdtm prints the dmesg it checked) is no new report.
+ *
+ * <p>Bounded, so that a guest printing warnings for hours cannot exhaust the host's memory: at
+ * most {@value #MAX_INCIDENTS} incidents are kept (later ones are counted, see {@link #seen()} and
+ * {@link #dropped()}; a panic is always kept), each excerpt at most {@value #MAX_EXCERPT_CHARS}
+ * characters.
  */
 public final class CrashWatch implements Consumer<ConsoleLine> {
+    /** The most incidents kept. */
+    public static final int MAX_INCIDENTS = 256;
+    /** The most characters of one incident's excerpt. */
+    public static final int MAX_EXCERPT_CHARS = 32 << 10;
     private static final int BEFORE = 5;
     private static final int AFTER = 1000;
     /** Lines after a report's end marker in which a kernel panic still belongs to it ({@code Fatal exception} after other CPUs' lines). */
@@ -53,6 +62,9 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
     }
 
     private final List<Incident> incidents = new ArrayList<>();
+    /** For each kept incident, its number among all seen (kept or not). */
+    private final List<Long> sequence = new ArrayList<>();
+    private long seen;
     /** The last report lines seen (their text), to know a test's echo of them. */
     private final java.util.LinkedHashSet<String> seenHeaders = new java.util.LinkedHashSet<>();
     private final java.util.ArrayDeque<String> recent = new java.util.ArrayDeque<>();
@@ -65,12 +77,17 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
         /** The printk time of its header in seconds, or NaN without one. */
         final double time;
         int lines;
+        /** Characters in the excerpt so far. */
+        int chars;
         /** Lines still taken after its end marker (a panic that follows belongs to it), or -1 before the marker. */
         int tail = -1;
 
         Open(Incident incident) {
             this.incident = incident;
             this.time = printkTime(incident.line().text());
+            synchronized (incident.excerpt()) {
+                this.chars = incident.excerpt().stream().mapToInt(String::length).sum();
+            }
         }
 
         /** @return whether a header printed at this printk time cannot belong to this report (long after it, or long before it: another boot) */
@@ -84,8 +101,11 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
 
         /** @return false once the report is over */
         boolean add(String t) {
-            synchronized (incident.excerpt()) {
-                incident.excerpt().add(t);
+            if (chars + t.length() <= MAX_EXCERPT_CHARS) {
+                synchronized (incident.excerpt()) {
+                    incident.excerpt().add(t);
+                }
+                chars += t.length();
             }
             lines++;
             if (tail >= 0) {
@@ -121,17 +141,18 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
                 synchronized (excerpt) {
                     header = excerpt.size() - 1;
                 }
-                incidents.add(new Incident(s, line, excerpt, header));
+                keep(new Incident(s, line, excerpt, header));
             } else if (cur == null || cur.ended() || s.fatal() && !cur.incident.signature().fatal()) {
                 // a new report; a fatal one inside a warning's report starts its own, so that a crash is never hidden
                 List<String> excerpt = new ArrayList<>(recent);
                 int header = excerpt.size();
                 excerpt.add(t);
                 Incident i = new Incident(s, line, excerpt, header);
-                incidents.add(i);
-                open.add(new Open(i));
-                if (open.size() > 4) {
-                    open.remove(0);
+                if (keep(i)) {
+                    open.add(new Open(i));
+                    if (open.size() > 4) {
+                        open.remove(0);
+                    }
                 }
             }
         }
@@ -186,9 +207,40 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
         return List.copyOf(incidents);
     }
 
-    /** @return incidents from index {@code from} on (for per-test attribution) */
-    public synchronized List<Incident> since(int from) {
-        return List.copyOf(incidents.subList(Math.min(from, incidents.size()), incidents.size()));
+    /** Keeps an incident while under {@value #MAX_INCIDENTS} (the first panic always); counts it either way. */
+    private boolean keep(Incident i) {
+        long seq = seen++;
+        if (incidents.size() < MAX_INCIDENTS || (i.signature() == CrashSignature.PANIC && panic().isEmpty())) {
+            incidents.add(i);
+            sequence.add(seq);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * @param from a count from {@link #seen()}
+     * @return the incidents kept of those seen since {@link #seen()} returned {@code from} (for
+     *         per-test attribution)
+     */
+    public synchronized List<Incident> since(long from) {
+        List<Incident> out = new ArrayList<>();
+        for (int i = 0; i < incidents.size(); i++) {
+            if (sequence.get(i) >= from) {
+                out.add(incidents.get(i));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** @return how many incidents were seen so far, kept or not (a mark for {@link #since}) */
+    public synchronized long seen() {
+        return seen;
+    }
+
+    /** @return how many incidents were seen but not kept (over {@value #MAX_INCIDENTS}) */
+    public synchronized long dropped() {
+        return seen - incidents.size();
     }
 
     /** @return the first fatal incident, if any */

@@ -43,12 +43,21 @@ import java.util.regex.Pattern;
 public final class Guest implements AutoCloseable {
     /** Where the guest mounts kboot's transfer share. */
     public static final String XFER_MOUNT = "/run/kboot/xfer";
+    /** The most output (stdout and stderr together, bytes) a command's result collects by default. */
+    public static final long DEFAULT_OUTPUT_LIMIT = 64L << 20;
+    /** How long the agent may leave a ping unanswered, by default, before it counts as gone. */
+    public static final Duration DEFAULT_SILENCE_LIMIT = Duration.ofSeconds(120);
     private static final Duration GRACE = Duration.ofSeconds(10);
+    /** A command silent this long gets a ping, so a dead or hung agent is noticed. */
+    private static final Duration PING_AFTER = Duration.ofSeconds(5);
+    private static final Duration SLICE = Duration.ofMillis(500);
 
     private final GuestMachine vm;
     private final AgentChannel agent;
     private final String hello;
     private boolean xferMounted;
+    private volatile long outputLimit = DEFAULT_OUTPUT_LIMIT;
+    private volatile Duration silenceLimit = DEFAULT_SILENCE_LIMIT;
 
     private Guest(GuestMachine vm, AgentChannel agent, String hello) {
         this.vm = vm;
@@ -89,11 +98,26 @@ public final class Guest implements AutoCloseable {
     public static Guest attach(GuestMachine vm, VmOptions options, Duration agentWait) {
         try {
             Deadline deadline = Deadline.in(agentWait);
-            SocketChannel ch = vm.agentConnection().get(30, TimeUnit.SECONDS);
+            SocketChannel ch;
+            while (true) {
+                // QEMU connects to the agent socket as it starts; one that dies first never does
+                try {
+                    ch = vm.agentConnection().get(50, TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException e) {
+                    if (!vm.isRunning()) {
+                        throw stoppedBeforeHello(vm);
+                    }
+                    if (deadline.expired()) {
+                        throw new GuestException(ExitCode.UNAVAILABLE, "QEMU did not connect the agent's port within " + agentWait.toSeconds() + " s",
+                                "last console lines:\n" + vm.consoleTail(30));
+                    }
+                }
+            }
             AgentChannel agent = new AgentChannel(ch, options.notices());
             CompletableFuture<String> greeting = agent.hello();
             if (vm.attached()) {
-                CompletableFuture<String> probe = agent.start("uname -r", agentWait, false, false, 0, 0, null).future()
+                CompletableFuture<String> probe = agent.start("uname -r", agentWait, false, false, 0, 0, null, DEFAULT_OUTPUT_LIMIT).future()
                         .thenApply(r -> "kboot-agent " + AgentChannel.PROTOCOL + " " + r.out().strip());
                 greeting = greeting.applyToEither(probe, h -> h);
             }
@@ -102,16 +126,18 @@ public final class Guest implements AutoCloseable {
                     String hello = greeting.get(50, TimeUnit.MILLISECONDS);
                     options.timings().mark("agent ready");
                     return new Guest(vm, agent, hello);
-                } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-                    // ExecutionException: the agent's port closed, the guest is stopping
-                    if (e instanceof java.util.concurrent.ExecutionException || vm.stopping()) {
-                        VmEnd end = vm.awaitEnd(Deadline.in(Duration.ofSeconds(5)));
-                        if (end.kind() == VmEnd.Kind.PANIC) {
-                            throw new GuestException(ExitCode.GUEST_CRASH, "the guest crashed before its agent answered: " + end.message(), end.detail().orElse(null));
-                        }
-                        throw new GuestException(ExitCode.UNAVAILABLE, "the guest stopped before the kboot agent answered (" + end.message()
-                                + "): does the closure start kboot-agent on the org.kboot.agent port? (the sample does; on NixOS import nix/modules/kboot-agent.nix)",
-                                "last console lines:\n" + vm.consoleTail(30));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof AgentException a && a.kind() != AgentException.Kind.CLOSED) {
+                        throw new GuestException(ExitCode.UNAVAILABLE, a.getMessage(), "last console lines:\n" + vm.consoleTail(30));
+                    }
+                    if (e.getCause() instanceof KbootException k) {
+                        throw k;
+                    }
+                    // the agent's port closed: the guest is stopping
+                    throw stoppedBeforeHello(vm);
+                } catch (TimeoutException e) {
+                    if (vm.stopping()) {
+                        throw stoppedBeforeHello(vm);
                     }
                     if (deadline.expired()) {
                         throw new GuestException(ExitCode.UNAVAILABLE, "the kboot agent did not answer within " + agentWait.toSeconds()
@@ -122,7 +148,7 @@ public final class Guest implements AutoCloseable {
         } catch (KbootException e) {
             vm.keepLogs();
             vm.close();
-            throw e;
+            throw vm.interrupted() ? new KbootException(ExitCode.INTERRUPTED, "interrupted") : e;
         } catch (InterruptedException e) {
             vm.close();
             Thread.currentThread().interrupt();
@@ -130,11 +156,61 @@ public final class Guest implements AutoCloseable {
         } catch (Exception e) {
             vm.keepLogs();
             vm.close();
-            throw KbootException.internal("cannot reach the guest agent: " + e, e);
+            throw vm.interrupted() ? new KbootException(ExitCode.INTERRUPTED, "interrupted") : KbootException.internal("cannot reach the guest agent: " + e, e);
         }
     }
 
-    /** @return the agent's hello line, e.g. "kboot-agent 1 6.1.0-56-amd64" */
+    private static GuestException stoppedBeforeHello(GuestMachine vm) throws InterruptedException {
+        VmEnd end = vm.awaitEnd(Deadline.in(Duration.ofSeconds(5)));
+        if (end.kind() == VmEnd.Kind.PANIC) {
+            return new GuestException(ExitCode.GUEST_CRASH, "the guest crashed before its agent answered: " + end.message(), end.detail().orElse(null));
+        }
+        if (end.kind() == VmEnd.Kind.HOST_FAILURE) {
+            return new GuestException(ExitCode.UNAVAILABLE, end.message(), end.detail().orElse(null));
+        }
+        if (end.kind() == VmEnd.Kind.QEMU_DIED || end.kind() == VmEnd.Kind.RESET) {
+            return new GuestException(ExitCode.GUEST_CRASH, "the guest died before its agent answered: " + end.message(), end.detail().orElse(null));
+        }
+        return new GuestException(ExitCode.UNAVAILABLE, "the guest stopped before the kboot agent answered (" + end.message()
+                + "): does the closure start kboot-agent on the org.kboot.agent port? (the sample does; on NixOS import nix/modules/kboot-agent.nix)",
+                "last console lines:\n" + vm.consoleTail(30));
+    }
+
+    /**
+     * Sets the most output (stdout and stderr together) a command's result collects when no
+     * listener streams it; a command writing more is killed and its result is an
+     * {@link OutputLimitException}. Default {@link #DEFAULT_OUTPUT_LIMIT}.
+     *
+     * @param bytes the limit in bytes, at least 1
+     * @return this guest
+     */
+    public Guest outputLimit(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("output limit " + bytes);
+        }
+        outputLimit = bytes;
+        return this;
+    }
+
+    /**
+     * Sets how long the agent may leave a ping unanswered (pings go out while a command is
+     * silent) before the command fails with "the kboot agent stopped answering". Time kboot
+     * itself was held up (a blocked output listener, a stalled host) does not count. Default
+     * {@link #DEFAULT_SILENCE_LIMIT}.
+     *
+     * @return this guest
+     */
+    public Guest silenceLimit(Duration limit) {
+        silenceLimit = limit;
+        return this;
+    }
+
+    /** @return the agent channel (for protocol tests) */
+    AgentChannel agent() {
+        return agent;
+    }
+
+    /** @return the agent's hello line, e.g. "kboot-agent 2 6.1.0-56-amd64" */
     public String hello() {
         return hello;
     }
@@ -195,10 +271,16 @@ public final class Guest implements AutoCloseable {
      * @param stdin whether stdin is fed through {@link Execution#write} (else /dev/null)
      */
     public Execution start(String command, Duration timeout, boolean stdin, OutputListener listener) {
+        return start(command, timeout, stdin, false, 0, 0, listener);
+    }
+
+    private Execution start(String command, Duration timeout, boolean stdin, boolean pty, int rows, int cols, OutputListener listener) {
         try {
-            return agent.start(command, timeout, stdin, false, 0, 0, listener);
+            return agent.start(command, timeout, stdin, pty, rows, cols, listener, outputLimit);
+        } catch (IllegalArgumentException e) {
+            throw KbootException.usage(e.getMessage());
         } catch (IOException e) {
-            throw gone("cannot start `" + command + "`", e);
+            throw gone("cannot start `" + abbreviate(command) + "`", e);
         }
     }
 
@@ -209,33 +291,63 @@ public final class Guest implements AutoCloseable {
      * @param cols terminal columns
      */
     public Execution startTerminal(String command, int rows, int cols, OutputListener listener) {
-        try {
-            return agent.start(command, null, true, true, rows, cols, listener);
-        } catch (IOException e) {
-            throw gone("cannot start `" + command + "`", e);
-        }
+        return start(command, null, true, true, rows, cols, listener);
     }
 
     /**
-     * Waits for a started command. A command with a timeout gets that long plus a grace; one
-     * whose agent does not answer by then is killed and reported as an agent failure.
+     * Waits for a started command, for as long as it runs, but never for a guest that cannot
+     * answer: a command silent for a while makes kboot ping the agent, and one that leaves the
+     * ping unanswered for the {@linkplain #silenceLimit silence limit} has stopped answering. A
+     * command with a timeout gets that long plus a grace; one whose agent did not end it by then
+     * is killed, and after another grace reported as an agent failure.
+     *
+     * @return the result
+     * @throws GuestException 255 when the guest went away (crashed: with the panic excerpt) or its
+     *                        agent restarted under the command; 69 when the agent stopped
+     *                        answering or broke the protocol
+     * @throws OutputLimitException when the collected output was over the limit
+     * @throws KbootException 125 when kboot's own side failed (an output listener threw, out of memory)
      */
     public ExecResult await(Execution e) {
-        Duration limit = e.timeout().map(t -> t.plus(GRACE)).orElse(Duration.ofDays(365));
+        Duration due = e.timeout().map(t -> t.plus(GRACE)).orElse(null);
+        long start = System.nanoTime();
+        long lastCheck = start;
+        boolean killed = false;
         try {
-            Optional<ExecResult> r = e.await(limit);
-            if (r.isPresent()) {
-                return r.get();
+            while (true) {
+                Optional<ExecResult> r = e.await(SLICE);
+                if (r.isPresent()) {
+                    return r.get();
+                }
+                long now = System.nanoTime();
+                if (now - lastCheck > SLICE.multipliedBy(20).toNanos()) {
+                    // kboot itself was held up (a stalled host, a long GC): what the agent did
+                    // meanwhile cannot be judged, so its clock starts again.
+                    agent.resetPing();
+                    start += now - lastCheck;
+                }
+                lastCheck = now;
+                if (agent.silentFor().compareTo(PING_AFTER) > 0) {
+                    agent.ping();
+                }
+                if (agent.unansweredFor().compareTo(silenceLimit) > 0) {
+                    throw new GuestException(ExitCode.UNAVAILABLE, "the kboot agent stopped answering: a ping went unanswered for "
+                            + silenceLimit.toSeconds() + " s while `" + abbreviate(e.command()) + "` ran (a hung guest or agent)",
+                            "last console lines:\n" + vm.consoleTail(30));
+                }
+                if (due != null && Duration.ofNanos(now - start).compareTo(due) > 0) {
+                    if (killed) {
+                        throw new GuestException(ExitCode.UNAVAILABLE, "the kboot agent stopped answering (`" + abbreviate(e.command())
+                                + "` was due after " + e.timeout().map(Duration::toSeconds).orElse(0L) + " s and did not end when killed)",
+                                "last console lines:\n" + vm.consoleTail(30));
+                    }
+                    e.kill(9);
+                    killed = true;
+                    due = due.plus(GRACE);
+                }
             }
-            e.kill(9);
-            r = e.await(GRACE);
-            if (r.isPresent()) {
-                return r.get();
-            }
-            throw new GuestException(ExitCode.UNAVAILABLE, "the kboot agent stopped answering (`" + e.command() + "` was due after "
-                    + e.timeout().map(Duration::toSeconds).orElse(0L) + " s)", "last console lines:\n" + vm.consoleTail(30));
         } catch (IOException ex) {
-            throw gone("`" + e.command() + "`", ex);
+            throw gone("`" + abbreviate(e.command()) + "`", ex);
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
@@ -243,17 +355,36 @@ public final class Guest implements AutoCloseable {
     }
 
     private GuestException gone(String what, IOException cause) {
+        if (vm.interrupted()) {
+            return new GuestException(ExitCode.INTERRUPTED, "interrupted during " + what, null);
+        }
+        if (cause instanceof AgentException a && a.kind() == AgentException.Kind.PROTOCOL) {
+            return new GuestException(ExitCode.UNAVAILABLE, a.getMessage() + " (during " + what + ")", "last console lines:\n" + vm.consoleTail(30));
+        }
+        if (cause instanceof AgentException a && a.kind() == AgentException.Kind.RESTARTED) {
+            return new GuestException(ExitCode.GUEST_CRASH, a.getMessage() + " (during " + what + ")", "last console lines:\n" + vm.consoleTail(30));
+        }
+        VmEnd end = null;
         try {
-            vm.awaitEnd(Deadline.in(Duration.ofSeconds(5)));
+            end = vm.awaitEnd(Deadline.in(Duration.ofSeconds(5)));
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
+        }
+        if (vm.hostFailure().isPresent()) {
+            return new GuestException(ExitCode.UNAVAILABLE, vm.hostFailure().get() + " (during " + what + ")", "last console lines:\n" + vm.consoleTail(30));
         }
         var panic = vm.crashes().panic();
         if (panic.isPresent()) {
             return new GuestException(ExitCode.GUEST_CRASH, "the guest crashed during " + what + ": " + panic.get().line().text().trim(), panic.get().text());
         }
-        return new GuestException(ExitCode.GUEST_CRASH, "the guest went away during " + what + " (" + cause.getMessage() + ")",
+        String how = end != null && end.kind() == VmEnd.Kind.POWERED_OFF ? "the guest powered off" : "the guest went away";
+        return new GuestException(ExitCode.GUEST_CRASH, how + " during " + what + " (" + cause.getMessage() + ")",
                 "last console lines:\n" + vm.consoleTail(30));
+    }
+
+    /** @return a command line cut to 200 characters for messages */
+    static String abbreviate(String command) {
+        return command.length() <= 200 ? command : command.substring(0, 200) + "… (" + command.length() + " characters)";
     }
 
     /**
@@ -349,7 +480,8 @@ public final class Guest implements AutoCloseable {
     /**
      * Mounts kboot's writable transfer share in the guest (once) and returns its host side:
      * what the guest writes under {@link #XFER_MOUNT} is on the host at once, and stays there
-     * when the guest crashes. It is removed with the run directory.
+     * when the guest crashes. It is removed with the run directory, unless the boot's
+     * {@link VmOptions#transferDir()} put it elsewhere.
      *
      * @return the host directory the guest sees at {@link #XFER_MOUNT}
      */

@@ -43,6 +43,8 @@ public final class ManagedProcess implements AutoCloseable {
      * @param run   the run directory that records the child
      * @param grace how long SIGTERM gets before SIGKILL
      * @throws IOException when the executable cannot be started
+     * @throws dev.kboot.launcher.KbootException exit 125 when the child cannot be recorded in the run
+     *                     directory (a full disk, a run already ended): it is stopped before this returns
      */
     public static ManagedProcess start(String name, List<String> argv, Path log, RunDirectory run, Duration grace) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(argv)
@@ -51,7 +53,13 @@ public final class ManagedProcess implements AutoCloseable {
                 .redirectErrorStream(true);
         Process p = pb.start();
         ManagedProcess mp = new ManagedProcess(name, List.copyOf(argv), log, p, grace);
-        run.recordChild(name, p.toHandle());
+        try {
+            run.recordChild(name, p.toHandle());
+        } catch (IOException | RuntimeException e) {
+            // Unrecorded, nothing could stop it if this JVM died: it does not run at all.
+            mp.close();
+            throw dev.kboot.launcher.KbootException.internal("cannot record " + name + " (pid " + p.pid() + ") in " + run.path() + ": " + e.getMessage(), e);
+        }
         return mp;
     }
 

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -38,8 +39,9 @@ public final class RunDirectory implements AutoCloseable {
      * The out-of-process reaper (sh). kboot writes it one line per child ("pid start-ticks name")
      * on its stdin as children start, and "done" when the run ended normally. EOF without
      * "done" means the JVM died (the kernel closes the pipe even on SIGKILL): it then stops every
-     * child whose pid AND start time still match (SIGTERM, then SIGKILL after 1 s), and removes
-     * the run's sockets. It keeps the list in memory, so it needs nothing from the disk.
+     * child whose pid AND start time still match (SIGTERM, then SIGKILL after 1 s), removes
+     * the run's sockets, records and transfer share, and marks the logs left as a failed run's
+     * ({@code ended}). It keeps the list in memory, so it needs nothing from the disk.
      */
     static final String REAPER_SCRIPT = String.join("\n",
             "kids=''",
@@ -55,7 +57,8 @@ public final class RunDirectory implements AutoCloseable {
             "done; }",
             "stop TERM; sleep 1; stop KILL",
             "[ -d \"$1\" ] && find \"$1\" -type s -delete 2>/dev/null",
-            "rm -f \"$1/children\" \"$1/owner\"",
+            "rm -rf \"$1/children\" \"$1/owner\" \"$1/xfer\"",
+            "[ -d \"$1\" ] && date > \"$1/ended\"",
             "");
 
     private final Path dir;
@@ -86,8 +89,20 @@ public final class RunDirectory implements AutoCloseable {
     public static RunDirectory create(Path base) throws IOException {
         Files.createDirectories(base);
         setMode(base, "rwx------");
-        Path dir = Files.createTempDirectory(base, "run-" + ProcessHandle.current().pid() + "-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        // A short name: QEMU and virtiofsd take unix socket paths of at most 107 bytes.
+        Path made = null;
+        java.util.Random random = new java.security.SecureRandom();
+        for (int i = 0; made == null; i++) {
+            try {
+                made = Files.createDirectory(base.resolve("run-" + ProcessHandle.current().pid() + "-" + Integer.toString(random.nextInt(Integer.MAX_VALUE), 36)),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (i > 100) {
+                    throw e;
+                }
+            }
+        }
+        Path dir = made;
         Files.writeString(dir.resolve("owner"), ProcessHandle.current().pid() + " " + startTicks(ProcessHandle.current().pid()).orElse("?") + "\n");
         Files.createFile(dir.resolve("children"));
         // Started off the critical path: until it runs, the shutdown hook and reapStale() cover.
@@ -119,11 +134,17 @@ public final class RunDirectory implements AutoCloseable {
      *
      * @param name    a short name
      * @param process the child
+     * @throws IOException when the record cannot be written (a full disk) or the run has ended:
+     *                     the caller must then stop the child
      */
     public synchronized void recordChild(String name, ProcessHandle process) throws IOException {
+        if (closed) {
+            throw new IOException("the run has ended");
+        }
         String line = process.pid() + " " + startTicks(process.pid()).orElse("?") + " " + name + "\n";
-        Files.writeString(dir.resolve("children"), line, StandardOpenOption.APPEND);
+        // The reaper first: it keeps the list in memory, so it holds even when the disk is full.
         tellReaper(line);
+        Files.writeString(dir.resolve("children"), line, StandardOpenOption.APPEND);
     }
 
     private void tellReaper(String line) {
@@ -188,10 +209,16 @@ public final class RunDirectory implements AutoCloseable {
         }
     }
 
+    /** How many failed runs keep their logs (the most recent ones). */
+    public static final int KEEP_FAILED = 5;
+    /** How long a failed run's logs are kept at most. */
+    public static final Duration KEEP_FAILED_FOR = Duration.ofDays(7);
+
     /**
      * Cleans up after runs whose owner died without cleaning up: stops their recorded children
-     * (pid and start time must match) and removes the directories. Kept logs ({@code ended})
-     * are removed after 7 days. Never throws.
+     * (pid and start time must match) and removes the directories. Of the failed runs that kept
+     * their logs ({@code ended}), only the {@value #KEEP_FAILED} most recent are kept, none
+     * older than {@link #KEEP_FAILED_FOR}. Never throws.
      *
      * @param base the base directory
      * @return the directories removed
@@ -201,14 +228,12 @@ public final class RunDirectory implements AutoCloseable {
         if (!Files.isDirectory(base)) {
             return removed;
         }
+        List<Map.Entry<Path, Instant>> kept = new ArrayList<>();
         try (DirectoryStream<Path> runs = Files.newDirectoryStream(base, "run-*")) {
             for (Path run : runs) {
                 try {
                     if (Files.exists(run.resolve("ended"))) {
-                        if (Files.getLastModifiedTime(run.resolve("ended")).toInstant().isBefore(Instant.now().minus(Duration.ofDays(7)))) {
-                            deleteRecursively(run);
-                            removed.add(run);
-                        }
+                        kept.add(Map.entry(run, Files.getLastModifiedTime(run.resolve("ended")).toInstant()));
                         continue;
                     }
                     Optional<String[]> owner = readRecord(run.resolve("owner"));
@@ -234,6 +259,18 @@ public final class RunDirectory implements AutoCloseable {
             }
         } catch (IOException e) {
             // nothing to reap
+        }
+        kept.sort(Map.Entry.<Path, Instant>comparingByValue().reversed());
+        Instant oldest = Instant.now().minus(KEEP_FAILED_FOR);
+        for (int i = 0; i < kept.size(); i++) {
+            if (i >= KEEP_FAILED || kept.get(i).getValue().isBefore(oldest)) {
+                try {
+                    deleteRecursively(kept.get(i).getKey());
+                    removed.add(kept.get(i).getKey());
+                } catch (IOException | RuntimeException e) {
+                    // the next kboot tries again
+                }
+            }
         }
         return removed;
     }

@@ -3,6 +3,7 @@ package dev.kboot.launcher.qemu;
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.ToolProbe;
+import dev.kboot.launcher.process.RunDirectory;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -127,6 +128,15 @@ public final class AcceleratorProbe {
                 "-serial", "stdio", "-monitor", "none"));
         CountDownLatch banner = new CountDownLatch(1);
         StringBuilder output = new StringBuilder();
+        // The probe's QEMU is a run's child like any other: recorded, so that the out-of-process
+        // reaper stops it even when kboot is SIGKILLed during the probe (on a host where KVM
+        // guests hang, an orphaned probe would spin for ever).
+        RunDirectory run;
+        try {
+            run = RunDirectory.create(RunDirectory.base());
+        } catch (IOException e) {
+            return "no run directory for the KVM probe under " + RunDirectory.base() + ": " + e.getMessage();
+        }
         StartedProcess started;
         try {
             started = new ProcessExecutor().command(argv).redirectErrorStream(true)
@@ -144,9 +154,11 @@ public final class AcceleratorProbe {
                         }
                     }).destroyOnExit().start();
         } catch (IOException e) {
+            run.finish(false);
             return "the KVM probe could not start " + qemu.path() + ": " + e.getMessage();
         }
         try {
+            run.recordChild("qemu-kvm-probe", started.getProcess().toHandle());
             long deadline = System.nanoTime() + PROBE_BUDGET.toNanos();
             while (System.nanoTime() < deadline) {
                 if (banner.await(20, TimeUnit.MILLISECONDS)) {
@@ -167,8 +179,16 @@ public final class AcceleratorProbe {
             return "interrupted";
         } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
             return "the KVM probe boot failed: " + e.getMessage();
+        } catch (IOException e) {
+            return "the KVM probe's QEMU could not be recorded in " + run.path() + ": " + e.getMessage();
         } finally {
             started.getProcess().destroyForcibly();
+            try {
+                started.getProcess().waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            run.finish(false);
         }
     }
 

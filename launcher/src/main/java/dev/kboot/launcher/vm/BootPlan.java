@@ -73,11 +73,20 @@ public record BootPlan(
      *         transfer share (tag {@value #XFER_TAG}) when the agent is attached
      */
     public List<Share> sharesFor(Path runDir) {
+        return sharesFor(runDir, xferDir(runDir));
+    }
+
+    /**
+     * @param runDir the run directory
+     * @param xfer   the host directory of the transfer share
+     * @return {@link #shares()}, plus the writable transfer share in {@code xfer} when the agent is attached
+     */
+    public List<Share> sharesFor(Path runDir, Path xfer) {
         if (!agent) {
             return shares;
         }
         List<Share> all = new ArrayList<>(shares);
-        all.add(new Share(xferDir(runDir), XFER_TAG, false));
+        all.add(new Share(xfer, XFER_TAG, false));
         return all;
     }
 
@@ -93,8 +102,13 @@ public record BootPlan(
 
     /** @return one argv per share, in {@link #sharesFor(Path)} order, for a run in {@code runDir} */
     public List<List<String>> virtiofsdArgvs(Path runDir) {
+        return virtiofsdArgvs(runDir, xferDir(runDir));
+    }
+
+    /** @return one argv per share, in {@link #sharesFor(Path, Path)} order, the transfer share in {@code xfer} */
+    public List<List<String>> virtiofsdArgvs(Path runDir, Path xfer) {
         List<List<String>> out = new ArrayList<>();
-        for (Share s : sharesFor(runDir)) {
+        for (Share s : sharesFor(runDir, xfer)) {
             out.add(VirtiofsdCommand.render(virtiofsd, s, fsSocket(runDir, s), root, unshare));
         }
         return out;

@@ -70,6 +70,14 @@ public interface GuestMachine extends AutoCloseable {
      */
     Optional<Path> sharedDirectory();
 
+    /**
+     * @return why kboot stopped the guest on the host's side, if it did (a daemon the guest
+     *         depends on exited: not the guest's fault)
+     */
+    default Optional<String> hostFailure() {
+        return Optional.empty();
+    }
+
     /** Keeps the machine's logs when it is closed (a failed run). */
     void keepLogs();
 

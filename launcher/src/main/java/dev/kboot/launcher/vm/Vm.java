@@ -44,26 +44,36 @@ import java.util.stream.Collectors;
  */
 public final class Vm implements GuestMachine {
     private static final Set<Vm> OPEN = ConcurrentHashMap.newKeySet();
+    private static volatile boolean stopping;
     private static final Duration DAEMON_READY = Duration.ofSeconds(10);
     private static final Duration QEMU_CONNECT = Duration.ofSeconds(30);
     private static final Duration GRACE = Duration.ofSeconds(3);
     private static final Pattern STAGE2 = Pattern.compile("<<< NixOS Stage 2 >>>|Welcome to .*NixOS|systemd\\[1\\]: .*Switching root");
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (Vm vm : List.copyOf(OPEN)) {
-                vm.interrupted = true;
-                vm.close();
-            }
-        }, "kboot-cleanup"));
+        Runtime.getRuntime().addShutdownHook(new Thread(Vm::interruptAll, "kboot-cleanup"));
+    }
+
+    /**
+     * Stops every guest this JVM has open, marking each interrupted (Ctrl-C, SIGTERM): what
+     * waits on one of them returns or fails at once, and a boot in progress starts nothing more.
+     * Called by the JVM shutdown hook and by the CLI's signal handler. Never throws.
+     */
+    public static void interruptAll() {
+        stopping = true;
+        for (Vm vm : List.copyOf(OPEN)) {
+            vm.interrupted = true;
+            vm.close();
+        }
     }
 
     private final BootPlan plan;
     private final RunDirectory run;
+    private final Path transferDir;
     private final VmOptions options;
     private final List<ManagedProcess> daemons = new ArrayList<>();
     private final List<ServerSocketChannel> servers = new ArrayList<>();
-    private ManagedProcess qemu;
+    private volatile ManagedProcess qemu;
     private Qmp qmp;
     private Console console;
     private final CrashWatch crashes = new CrashWatch();
@@ -71,11 +81,13 @@ public final class Vm implements GuestMachine {
     private volatile boolean closed;
     private volatile boolean interrupted;
     private volatile boolean keepLogs;
+    private volatile String hostFailure;
 
     private Vm(BootPlan plan, RunDirectory run, VmOptions options) {
         this.plan = plan;
         this.run = run;
         this.options = options;
+        this.transferDir = options.transferDir() != null ? options.transferDir() : BootPlan.xferDir(run.path());
     }
 
     /**
@@ -88,6 +100,9 @@ public final class Vm implements GuestMachine {
      *                        125 when the run directory cannot be made
      */
     public static Vm boot(BootPlan plan, VmOptions options) {
+        if (stopping) {
+            throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
+        }
         RunDirectory.reapStale(RunDirectory.base());
         RunDirectory run;
         try {
@@ -97,17 +112,23 @@ public final class Vm implements GuestMachine {
         }
         Vm vm = new Vm(plan, run, options);
         OPEN.add(vm);
+        if (stopping) {
+            // interruptAll() ran while this boot was starting: it may not have seen it
+            vm.interrupted = true;
+            vm.close();
+            throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
+        }
         try {
             vm.start();
             return vm;
         } catch (KbootException e) {
             vm.keepLogs = true;
             vm.close();
-            throw e;
+            throw vm.interrupted ? new KbootException(ExitCode.INTERRUPTED, "interrupted") : e;
         } catch (IOException | RuntimeException e) {
             vm.keepLogs = true;
             vm.close();
-            throw KbootException.internal("boot failed: " + e, e);
+            throw vm.interrupted ? new KbootException(ExitCode.INTERRUPTED, "interrupted") : KbootException.internal("boot failed: " + e, e);
         } catch (InterruptedException e) {
             vm.close();
             Thread.currentThread().interrupt();
@@ -133,16 +154,17 @@ public final class Vm implements GuestMachine {
             }
         });
 
+        checkSocketPaths(dir);
         ServerSocketChannel serial = listen(dir.resolve(BootPlan.SERIAL_SOCKET));
         ServerSocketChannel hvc = listen(dir.resolve(BootPlan.HVC_SOCKET));
         ServerSocketChannel qmpServer = listen(dir.resolve(BootPlan.QMP_SOCKET));
         ServerSocketChannel agentServer = plan.agent() ? listen(dir.resolve(BootPlan.AGENT_SOCKET)) : null;
 
         if (plan.agent()) {
-            java.nio.file.Files.createDirectories(BootPlan.xferDir(dir));
+            java.nio.file.Files.createDirectories(transferDir);
         }
-        List<Share> shares = plan.sharesFor(dir);
-        List<List<String>> argvs = plan.virtiofsdArgvs(dir);
+        List<Share> shares = plan.sharesFor(dir, transferDir);
+        List<List<String>> argvs = plan.virtiofsdArgvs(dir, transferDir);
         List<Path> sockets = new ArrayList<>();
         List<CompletableFuture<ManagedProcess>> starting = new ArrayList<>();
         for (int i = 0; i < shares.size(); i++) {
@@ -155,7 +177,7 @@ public final class Vm implements GuestMachine {
         KbootException failed = null;
         for (CompletableFuture<ManagedProcess> f : starting) {
             try {
-                daemons.add(f.join());
+                f.join();
             } catch (java.util.concurrent.CompletionException e) {
                 failed = e.getCause() instanceof KbootException k ? k : KbootException.internal("cannot start virtiofsd: " + e.getCause(), e.getCause());
             }
@@ -172,8 +194,15 @@ public final class Vm implements GuestMachine {
                     "command: " + String.join(" ", bad.argv()) + "\n" + bad.logTail(20), null);
         }
         t.mark("virtiofsd ready");
+        for (ManagedProcess d : List.copyOf(daemons)) {
+            d.process().onExit().thenRunAsync(() -> daemonExited(d), task -> {
+                Thread th = new Thread(task, "daemon-exit-" + d.name());
+                th.setDaemon(true);
+                th.start();
+            });
+        }
 
-        qemu = startProcess("qemu", plan.qemuArgv(dir), dir.resolve(BootPlan.QEMU_LOG));
+        startProcess("qemu", plan.qemuArgv(dir), dir.resolve(BootPlan.QEMU_LOG));
         t.mark("QEMU started");
         CompletableFuture<SocketChannel> qmpConn = acceptAsync(qmpServer, "qmp");
         acceptAsync(serial, "ttyS0").thenAccept(ch -> console.attach("ttyS0", ch));
@@ -189,6 +218,9 @@ public final class Vm implements GuestMachine {
             } catch (java.util.concurrent.TimeoutException e) {
                 if (!qemu.isAlive() || System.nanoTime() > end) {
                     qemu.waitFor(Duration.ofSeconds(2));
+                    if (hostFailure != null) {
+                        throw new KbootException(ExitCode.UNAVAILABLE, hostFailure + " while QEMU started", qemu.logTail(20), null);
+                    }
                     throw new KbootException(ExitCode.UNAVAILABLE, "QEMU failed to start: " + qemu.describeExit(),
                             "command: " + String.join(" ", qemu.argv()) + "\n" + qemu.logTail(20), null);
                 }
@@ -198,11 +230,84 @@ public final class Vm implements GuestMachine {
         }
     }
 
-    private ManagedProcess startProcess(String name, List<String> argv, Path log) {
+    /**
+     * A virtiofsd ended while QEMU still runs: the guest's filesystem is gone (every access to it
+     * would hang), so the guest is stopped and its ending says why (not the guest's fault). A
+     * daemon ending after QEMU (the legacy virtiofsd exits when its connection closes) is normal.
+     */
+    private void daemonExited(ManagedProcess d) {
+        ManagedProcess q = qemu;
         try {
-            return ManagedProcess.start(name, argv, log, run, GRACE);
+            // QEMU closing its connections as it stops ends the legacy virtiofsd first: a daemon
+            // whose QEMU is shutting down, or exits within a second, ended normally.
+            if (closed || (q != null && (stopping() || q.waitFor(Duration.ofSeconds(1)) || closed || stopping()))) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            return;
+        }
+        synchronized (daemons) {
+            if (hostFailure != null) {
+                return; // the others follow the first one's end as QEMU stops
+            }
+            hostFailure = d.name() + " " + d.describeExit() + " while the guest ran: the guest lost its '" + d.name().replaceFirst("^virtiofsd-", "")
+                    + "' filesystem and was stopped";
+        }
+        if (options.notices() != null) {
+            options.notices().accept("kboot: " + hostFailure);
+        }
+        Qmp m = qmp;
+        if (m != null) {
+            m.quit();
+        }
+        if (q != null) {
+            q.process().destroy();
+        }
+    }
+
+    /** @return why the guest was stopped on the host's side (a virtiofsd that exited), if it was */
+    @Override
+    public Optional<String> hostFailure() {
+        return Optional.ofNullable(hostFailure);
+    }
+
+    /**
+     * Starts a child and makes it this guest's at once, under the guest's lock: a {@link #close()}
+     * that ran first (the shutdown hook racing the boot) means nothing more is started, and one
+     * that runs after finds the child and stops it.
+     */
+    private synchronized ManagedProcess startProcess(String name, List<String> argv, Path log) {
+        if (closed) {
+            throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
+        }
+        ManagedProcess p;
+        try {
+            p = ManagedProcess.start(name, argv, log, run, GRACE);
         } catch (IOException e) {
             throw KbootException.unavailable("cannot start " + argv.get(0) + ": " + e.getMessage());
+        }
+        if (name.equals("qemu")) {
+            qemu = p;
+        } else {
+            daemons.add(p);
+        }
+        return p;
+    }
+
+    /** The longest unix socket path (sun_path is 108 bytes with its NUL). */
+    static final int MAX_SOCKET_PATH = 107;
+
+    /** Fails clearly when a socket path in the run directory would be too long for QEMU and virtiofsd. */
+    private void checkSocketPaths(Path dir) {
+        List<Path> sockets = new ArrayList<>(List.of(dir.resolve(BootPlan.SERIAL_SOCKET), dir.resolve(BootPlan.HVC_SOCKET),
+                dir.resolve(BootPlan.QMP_SOCKET), dir.resolve(BootPlan.AGENT_SOCKET)));
+        plan.sharesFor(dir, transferDir).forEach(s -> sockets.add(BootPlan.fsSocket(dir, s)));
+        for (Path p : sockets) {
+            int n = p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (n > MAX_SOCKET_PATH) {
+                throw KbootException.internal("the run directory " + dir + " is too deep for unix sockets (" + p.getFileName() + " would be " + n
+                        + " bytes; at most " + MAX_SOCKET_PATH + "): set XDG_RUNTIME_DIR to a shorter directory", null);
+            }
         }
     }
 
@@ -279,10 +384,13 @@ public final class Vm implements GuestMachine {
         return agent;
     }
 
-    /** @return the transfer share's host directory in the run directory, when the agent is attached */
+    /**
+     * @return the transfer share's host directory when the agent is attached:
+     *         {@link VmOptions#transferDir()}, else one in the run directory
+     */
     @Override
     public Optional<Path> sharedDirectory() {
-        return plan.agent() ? Optional.of(BootPlan.xferDir(run.path())) : Optional.empty();
+        return plan.agent() ? Optional.of(transferDir) : Optional.empty();
     }
 
     /** @return QMP's SHUTDOWN event, if the guest has stopped */
@@ -321,6 +429,9 @@ public final class Vm implements GuestMachine {
      */
     public VmEnd judge(Optional<Qmp.Shutdown> sd) {
         options.timings().mark("guest powered off");
+        if (hostFailure != null) {
+            return new VmEnd(VmEnd.Kind.HOST_FAILURE, hostFailure, Optional.of("last console lines:\n" + consoleTail(30)));
+        }
         var panic = crashes.panic();
         if (panic.isPresent()) {
             return new VmEnd(VmEnd.Kind.PANIC, "kernel panic: " + panic.get().line().text().trim(), Optional.of(panic.get().text()));

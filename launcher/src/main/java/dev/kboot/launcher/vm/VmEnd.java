@@ -22,6 +22,11 @@ public record VmEnd(Kind kind, String message, Optional<String> detail) {
         RESET(ExitCode.GUEST_CRASH),
         /** QEMU exited without the guest shutting down. */
         QEMU_DIED(ExitCode.GUEST_CRASH),
+        /**
+         * Something kboot runs on the host failed under the guest (a virtiofsd exited: the guest's
+         * filesystem was gone), so kboot stopped it: not the guest's fault.
+         */
+        HOST_FAILURE(ExitCode.UNAVAILABLE),
         /** The deadline passed first. */
         TIMEOUT(ExitCode.TIMEOUT),
         /** kboot stopped the guest (the run was over or interrupted). */

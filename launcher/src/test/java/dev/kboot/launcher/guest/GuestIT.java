@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kboot.launcher.ExitCode;
+import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.vm.BootPlan;
 import dev.kboot.launcher.vm.BootRequest;
 import dev.kboot.launcher.vm.Planner;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Guest API against the sample closure on real QEMU: one boot for the whole class. */
+@org.junit.jupiter.api.Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
 class GuestIT {
     static final Path SAMPLE = Paths.get(System.getProperty("kboot.sample", "../.cache/sample/result"));
     static final Duration T = Duration.ofSeconds(60);
@@ -56,7 +58,7 @@ class GuestIT {
 
     @Test
     void helloNamesTheGuestKernel() {
-        assertTrue(guest.hello().matches("kboot-agent 1 6\\.1\\.\\S+"), guest.hello());
+        assertTrue(guest.hello().matches("kboot-agent 2 6\\.1\\.\\S+"), guest.hello());
     }
 
     @Test
@@ -141,6 +143,98 @@ class GuestIT {
         e.write(data);
         e.closeStdin();
         assertArrayEquals(data, guest.await(e).stdout());
+    }
+
+    @Test
+    void aCommandThatWritesBeforeItReadsStdinDoesNotDeadlockTheAgent() throws Exception {
+        // 2 MB of output before reading 2 MB of stdin: more than either pipe holds, so an agent
+        // that blocked writing stdin would stop forwarding output and both would wait forever.
+        byte[] data = new byte[2_000_000];
+        new Random(13).nextBytes(data);
+        Execution e = guest.start("head -c 2000000 /dev/zero; cat", T, true, null);
+        e.write(data);
+        e.closeStdin();
+        ExecResult r = guest.await(e);
+        assertEquals(0, r.shellStatus());
+        assertEquals(4_000_000, r.stdout().length);
+        assertArrayEquals(data, java.util.Arrays.copyOfRange(r.stdout(), 2_000_000, 4_000_000));
+        assertEquals("ok\n", guest.exec("echo ok", T).out(), "the agent still answers");
+    }
+
+    @Test
+    void aHostThatStopsReadingDoesNotStopTheAgentEnforcingATimeout() {
+        // The listener holds kboot's reader for 8 s: the port backs up into the guest. The agent
+        // must still kill the command at its 3 s deadline (it measures the command's duration).
+        boolean[] held = new boolean[1];
+        ExecResult r = guest.exec("yes", Duration.ofSeconds(3), new OutputListener() {
+            @Override
+            public void stdout(byte[] data) {
+                if (!held[0]) {
+                    held[0] = true;
+                    try {
+                        Thread.sleep(8000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+
+            @Override
+            public void stderr(byte[] data) {
+            }
+        });
+        assertEquals(ExecResult.Ending.TIMED_OUT, r.ending());
+        assertTrue(r.duration().toMillis() < 7000, "killed at its deadline, not when kboot read again: " + r.duration());
+        assertEquals("ok\n", guest.exec("echo ok", T).out());
+    }
+
+    @Test
+    void aCommandLineOverAFrameIsAUsageErrorAndALongOneRuns() {
+        KbootException e = assertThrows(KbootException.class, () -> guest.exec(": " + "x".repeat(2 << 20), T));
+        assertEquals(ExitCode.USAGE, e.exitCode());
+        assertTrue(e.getMessage().contains("2097154 bytes"), e.getMessage());
+        // 900 kB: over execve's 128 KiB per argument, so the agent hands it to the shell another way
+        ExecResult r = guest.exec(": " + "x".repeat(900_000) + "; echo long-ok", T);
+        assertEquals("long-ok\n", r.out(), r.err());
+    }
+
+    @Test
+    void anOversizedFrameIsSkippedWholeAndAnswered() throws Exception {
+        AgentChannel ch = guest.agent();
+        Execution big = ch.register("(oversized)", T, null, 1 << 20);
+        byte[] payload = new byte[(2 << 20) + 17];
+        java.util.Arrays.fill(payload, (byte) 'E'); // payload bytes that would parse as frame headers
+        ch.sendUnchecked('E', big.id(), payload);
+        ExecResult r = guest.await(big);
+        assertEquals(ExecResult.Ending.NOT_STARTED, r.ending());
+        assertEquals(7, r.status(), "E2BIG");
+        Execution cat = guest.start("cat", T, true, null);
+        cat.write("before ".getBytes(StandardCharsets.UTF_8));
+        ch.sendUnchecked('I', cat.id(), new byte[(1 << 20) + 1]);
+        ExecResult c = guest.await(cat);
+        assertEquals("before ", c.out(), "an oversized stdin frame closes stdin: cat sees its end");
+        assertThrows(java.io.IOException.class, () -> cat.write(new byte[1]));
+        assertEquals("ok\n", guest.exec("echo ok", T).out(), "the stream is still framed");
+    }
+
+    @Test
+    void threeGibibytesOfOutputStreamToAListenerAndAreRefusedByTheCollector() {
+        long[] got = new long[1];
+        ExecResult r = guest.exec("dd if=/dev/zero bs=1M count=3072 2>/dev/null", Duration.ofMinutes(10), new OutputListener() {
+            @Override
+            public void stdout(byte[] data) {
+                got[0] += data.length;
+            }
+
+            @Override
+            public void stderr(byte[] data) {
+            }
+        });
+        assertTrue(r.succeeded(), r.describe());
+        assertEquals(3L << 30, got[0]);
+        OutputLimitException e = assertThrows(OutputLimitException.class, () -> guest.exec("dd if=/dev/zero bs=1M count=3072 2>/dev/null", T));
+        assertTrue(e.getMessage().contains("more than 64 MiB of output"), e.getMessage());
+        assertEquals("ok\n", guest.exec("echo ok", T).out(), "the guest is still usable");
     }
 
     @Test

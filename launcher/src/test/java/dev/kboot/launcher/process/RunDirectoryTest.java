@@ -97,4 +97,52 @@ class RunDirectoryTest {
             child.destroyForcibly();
         }
     }
+
+    @Test
+    void aChildThatCannotBeRecordedIsStoppedAtOnce() throws Exception {
+        // The run has ended (Ctrl-C's hook finished it while the boot went on), so nothing could
+        // ever stop a child started now: starting one fails, and the child does not survive it.
+        RunDirectory run = RunDirectory.create(base);
+        run.finish(true);
+        Path log = base.resolve("sleep.log");
+        Files.createFile(log);
+        dev.kboot.launcher.KbootException e = org.junit.jupiter.api.Assertions.assertThrows(dev.kboot.launcher.KbootException.class,
+                () -> ManagedProcess.start("sleeper", List.of("sleep", "312"), log, run, Duration.ofSeconds(1)));
+        assertTrue(e.getMessage().contains("cannot record sleeper"), e.getMessage());
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.allProcesses()
+                .noneMatch(p -> p.parent().map(pp -> pp.pid() == ProcessHandle.current().pid()).orElse(false)
+                        && p.info().commandLine().map(c -> c.equals("sleep 312")).orElse(false)));
+    }
+
+    @Test
+    void onlyTheMostRecentFailedRunsKeepTheirLogs() throws Exception {
+        for (int i = 0; i < RunDirectory.KEEP_FAILED + 3; i++) {
+            Path run = Files.createDirectory(base.resolve("run-9-" + i));
+            Files.writeString(run.resolve("qemu.log"), "log " + i);
+            Files.writeString(run.resolve("ended"), "x");
+            Files.setLastModifiedTime(run.resolve("ended"), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - (100 - i) * 1000L));
+        }
+        List<Path> removed = RunDirectory.reapStale(base);
+        assertEquals(3, removed.size(), removed.toString());
+        for (int i = 0; i < 3; i++) {
+            assertFalse(Files.exists(base.resolve("run-9-" + i)), "the oldest went: " + i);
+        }
+        for (int i = 3; i < RunDirectory.KEEP_FAILED + 3; i++) {
+            assertTrue(Files.exists(base.resolve("run-9-" + i)), "the newest stay: " + i);
+        }
+    }
+
+    @Test
+    void theReaperMarksWhatItLeavesAsAFailedRun() throws Exception {
+        Path run = Files.createDirectory(base.resolve("run-3-x"));
+        Files.writeString(run.resolve("qemu.log"), "log");
+        Files.createDirectory(run.resolve("xfer"));
+        Files.writeString(run.resolve("xfer/big"), "artifacts");
+        Process reaper = new ProcessBuilder("/bin/sh", "-c", RunDirectory.REAPER_SCRIPT, "kboot-reaper", run.toString()).start();
+        reaper.getOutputStream().close(); // the owner died
+        await().atMost(Duration.ofSeconds(10)).until(() -> !reaper.isAlive());
+        assertTrue(Files.exists(run.resolve("ended")), "counted among the failed runs kept");
+        assertTrue(Files.exists(run.resolve("qemu.log")));
+        assertFalse(Files.exists(run.resolve("xfer")), "a transfer share in the run directory does not fill the tmpfs");
+    }
 }
