@@ -69,12 +69,10 @@ in
 
     services.lvm.enable = true;
 
-    system.activationScripts.kboot-blktests = ''
-      mkdir -p ${lib.escapeShellArg cfg.directory}/results
-      for f in ${cfg.package}/share/blktests/*; do
-        ln -sfn "$f" ${lib.escapeShellArg cfg.directory}/
-      done
-      ln -sfn ${configFile} ${lib.escapeShellArg cfg.directory}/config
-    '';
+    system.activationScripts.kboot-blktests = suites.workdirScript {
+      inherit (cfg) directory;
+      files = "${cfg.package}/share/blktests";
+      links = { config = configFile; };
+    };
   };
 }

@@ -97,13 +97,11 @@ in
     # Device-mapper tests wait for udev to create /dev/mapper nodes: lvm's udev rules.
     services.lvm.enable = true;
 
-    system.activationScripts.kboot-fstests = ''
-      mkdir -p ${lib.escapeShellArg cfg.directory}/results
-      for f in ${cfg.package}/lib/xfstests/*; do
-        ln -sfn "$f" ${lib.escapeShellArg cfg.directory}/
-      done
-      ${lib.optionalString (cfg.sections != { }) "ln -sfn ${localConfig} ${lib.escapeShellArg cfg.directory}/local.config"}
-    '';
+    system.activationScripts.kboot-fstests = suites.workdirScript {
+      inherit (cfg) directory;
+      files = "${cfg.package}/lib/xfstests";
+      links = lib.optionalAttrs (cfg.sections != { }) { "local.config" = localConfig; };
+    };
 
     systemd.tmpfiles.settings."10-kboot-fstests" =
       lib.genAttrs mountDirs (_: { d.mode = "0755"; })

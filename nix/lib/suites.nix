@@ -84,12 +84,25 @@ let
 
   unique = builtins.foldl' (acc: x: if elem x acc then acc else acc ++ [ x ]) [ ];
 
+  # The activation script that makes a suite's writable working directory (fstests and blktests
+  # run from, and write into, their own directory): DIRECTORY/results, every entry of FILES (a
+  # directory in the store) linked in, and LINKS ({ name = store path; }) linked under their names.
+  workdirScript = { directory, files, links ? { } }:
+    let q = s: "'${builtins.replaceStrings [ "'" ] [ "'\\''" ] s}'";
+    in
+    ''
+      mkdir -p ${q "${directory}/results"}
+      for f in ${files}/*; do
+        ln -sfn "$f" ${q "${directory}/"}
+      done
+    '' + builtins.concatStringsSep "" (map (n: "ln -sfn ${links.${n}} ${q "${directory}/${n}"}\n") (attrNames links));
+
   # blktests' config: TEST_DEVS as the bash array it expects, then extra lines.
   blktestsConfig = { devices, extraConfig ? "" }:
     "TEST_DEVS=(${builtins.concatStringsSep " " devices})\n" + extraConfig;
 in
 {
-  inherit schema runners fields directory descriptor file fstestsConfig fstestsDevices blktestsConfig;
+  inherit schema runners fields directory descriptor file fstestsConfig fstestsDevices blktestsConfig workdirScript;
   # Suites this file knows, sorted.
   suites = attrNames runners;
 }

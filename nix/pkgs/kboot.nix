@@ -1,7 +1,8 @@
 # kboot, built from this Maven project with nixpkgs' maven.buildMavenPackage: the same shaded jar
 # scripts/build.sh makes (cli/target/kboot.jar, picocli compiled from its sources jar, see
 # cli/pom.xml), its class data sharing archive from a training run, and bin/kboot, the repo's
-# own launcher script, pointed at them and at a JDK, with QEMU and virtiofsd on PATH.
+# own launcher script, pointed at them and at a JDK, with QEMU and virtiofsd on PATH and libvirt's
+# library where `kboot libvirt` (libvirt-java over JNA) loads it.
 #
 # mvnHash is the hash of the Maven dependencies (a fixed-output derivation: `mvn package` with an
 # empty local repository, its volatile files removed). When a pom.xml changes its dependencies or
@@ -13,6 +14,7 @@
 , makeWrapper
 , qemu_kvm
 , virtiofsd
+, libvirt
 }:
 let
   root = ../..;
@@ -58,7 +60,8 @@ maven.buildMavenPackage {
     makeWrapper $share/kboot.sh $out/bin/kboot \
       --set-default KBOOT_JAR $share/kboot.jar \
       --set-default KBOOT_JAVA ${jdk_headless}/bin/java \
-      --prefix PATH : ${lib.makeBinPath [ qemu_kvm virtiofsd ]}
+      --prefix PATH : ${lib.makeBinPath [ qemu_kvm virtiofsd ]} \
+      --prefix LD_LIBRARY_PATH : ${lib.makeLibraryPath [ libvirt ]}
     runHook postInstall
   '';
 

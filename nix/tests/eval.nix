@@ -10,6 +10,11 @@
 let
   pkgs = import ./stub/pkgs.nix { inherit lib; };
   nixpkgs = import ./stub/nixpkgs.nix { inherit lib pkgs; };
+
+  # The declared options as dotted paths (an option is an attrset with _type "option").
+  optionPaths = opts:
+    let go = p: o: if (o._type or null) == "option" then [ (builtins.concatStringsSep "." p) ] else builtins.concatMap (n: go (p ++ [ n ]) o.${n}) (builtins.attrNames o);
+    in go [ ] opts;
   flake = import ../../flake.nix;
   outputs = flake.outputs { self = outputs; inherit nixpkgs; };
   system = "x86_64-linux";
@@ -72,19 +77,40 @@ in
     templateDefaults = builtins.mapAttrs (_: t: t.packages.${system}.default.name) templates;
   };
 
+  # Everything evaluates all the way down: every package's attributes (build scripts included),
+  # every shell, and every configuration value of the systems above.
+  deep = {
+    packages = builtins.mapAttrs (_: p: builtins.deepSeq p true) outputs.packages.${system};
+    devShells = builtins.mapAttrs (_: s: builtins.deepSeq s true) outputs.devShells.${system};
+    imageless = builtins.deepSeq imageless.config true;
+    libvirt = builtins.deepSeq libvirt.config true;
+    everything = builtins.deepSeq everything.config true;
+  };
+
   # Every option the modules declare (dotted paths).
-  options = lib.optionPaths everything.options;
+  options = builtins.filter (o: lib.hasPrefix "kboot." o || lib.hasPrefix "services.kboot-agent." o) (optionPaths everything.options);
 
   # With every module imported and none enabled, nothing is configured.
-  nothing = {
-    fileSystems = names nothing.config.fileSystems;
-    services = names (nothing.config.systemd.services or { });
-    etc = names (nothing.config.environment.etc or { });
-    packages = packageNames { environment.systemPackages = nothing.config.environment.systemPackages or [ ]; };
-    users = names (nothing.config.users.users or { });
-    kernelParams = nothing.config.boot.kernelParams or [ ];
-    udev = nothing.config.services.udev.extraRules or "";
-  };
+  # (An option nothing defines is absent, or an error to read, depending on the lib.)
+  nothing =
+    let
+      cfg = nothing.config;
+      get = path: default:
+        let
+          v = lib.attrByPath path default cfg;
+          r = builtins.tryEval (builtins.deepSeq v v);
+        in
+        if r.success then r.value else default;
+    in
+    {
+      fileSystems = names (get [ "fileSystems" ] { });
+      services = names (get [ "systemd" "services" ] { });
+      etc = names (get [ "environment" "etc" ] { });
+      packages = map drvName (get [ "environment" "systemPackages" ] [ ]);
+      users = names (get [ "users" "users" ] { });
+      kernelParams = get [ "boot" "kernelParams" ] [ ];
+      udev = get [ "services" "udev" "extraRules" ] "";
+    };
 
   imageless = {
     inherit (imageless.config) fileSystems;
@@ -130,7 +156,7 @@ in
     groups = names c.users.groups;
     userGroups = c.users.users.dev.extraGroups;
     tmpfiles = c.systemd.tmpfiles.settings;
-    activation = names c.system.activationScripts;
+    activation = c.system.activationScripts;
     libvirtd = c.virtualisation.libvirtd.enable;
     monitor = c.systemd.services."kboot-monitor@".serviceConfig;
     toolchain = {

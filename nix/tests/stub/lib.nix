@@ -312,6 +312,7 @@ let
     recursiveUpdate = a: b: a // mapAttrs (n: v: if isAttrs v && isAttrs (a.${n} or null) then lib.recursiveUpdate a.${n} v else v) b;
     escapeShellArgs = l: concatStringsSep " " (map escapeShellArg l);
     makeBinPath = makeSearchPath "bin";
+    makeLibraryPath = makeSearchPath "lib";
     strings = { inherit hasPrefix hasSuffix; };
     lists = { inherit unique; };
     attrsets = { inherit attrByPath mapAttrsToList; };
@@ -331,14 +332,8 @@ let
     versionAtLeast = v: w: builtins.compareVersions v w >= 0;
     toUpper = builtins.replaceStrings [ "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" "r" "s" "t" "u" "v" "w" "x" "y" "z" ]
       [ "A" "B" "C" "D" "E" "F" "G" "H" "I" "J" "K" "L" "M" "N" "O" "P" "Q" "R" "S" "T" "U" "V" "W" "X" "Y" "Z" ];
-    # The stub's own: the evaluated option tree as paths, for the tests.
-    optionPaths = opts:
-      let
-        go = p: o:
-          if isOption o then [ (concatStringsSep "." p) ]
-          else concatMap (n: go (p ++ [ n ]) o.${n}) (attrNames o);
-      in
-      go [ ] opts;
+    # Marks this lib as the stub (nixpkgs.nix evaluates NixOS systems differently on nixpkgs' lib).
+    isKbootStub = true;
   };
 in
 lib

@@ -243,12 +243,35 @@ class NixFilesTest {
         JsonNode tmp = e.path("tmpfiles");
         assertTrue(tmp.path("10-kboot-testsuites").has("/bin/bash") && tmp.path("10-kboot-testsuites").has("/usr/bin/awk"), tmp.toString());
         assertEquals("0", tmp.path("10-kboot-fstests").path("/sys/fs/xfs/debug/bug_on_assert").path("w").path("argument").asText());
-        assertHas(strings(e.path("activation")), "kboot-fstests", "kboot-blktests");
+        // fstests and blktests run from writable directories with their package linked in and their config.
+        String fstests = e.path("activation").path("kboot-fstests").asText();
+        assertTrue(fstests.contains("-xfstests/lib/xfstests/*; do") && fstests.contains("-fstests-local.config '/var/lib/xfstests/local.config'"), fstests);
+        String blktests = e.path("activation").path("kboot-blktests").asText();
+        assertTrue(blktests.contains("-blktests/share/blktests/*; do") && blktests.contains("-blktests-config '/var/lib/blktests/config'"), blktests);
         // controller: libvirtd, kboot, and the user may use KVM and libvirt.
         assertTrue(e.path("libvirtd").asBoolean());
         assertHas(strings(e.path("userGroups")), "wheel", "kvm", "libvirtd");
         assertHas(strings(e.path("packages")), "kboot", "xfstests", "blktests", "kselftests", "kirk", "ltp", "kboot-monitor", "gdb", "perf");
         assertNotEquals(0, e.path("fileSystems").path("/var/lib/data").size());
+    }
+
+    @Test
+    void everyPackageShellAndConfigurationValueEvaluates() throws Exception {
+        JsonNode deep = Nix.stub("deep");
+        List<String> failed = new ArrayList<>();
+        deep.fields().forEachRemaining(f -> {
+            if (f.getValue().isObject()) {
+                f.getValue().fields().forEachRemaining(g -> {
+                    if (!g.getValue().asBoolean()) {
+                        failed.add(f.getKey() + "." + g.getKey());
+                    }
+                });
+            } else if (!f.getValue().asBoolean()) {
+                failed.add(f.getKey());
+            }
+        });
+        assertEquals(List.of(), failed);
+        assertHas(strings(fieldNames(deep.path("packages"))), "kboot", "kboot-agent", "blktests", "kirk", "ltp");
     }
 
     @Test
