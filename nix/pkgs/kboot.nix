@@ -2,7 +2,7 @@
 # scripts/build.sh makes (cli/target/kboot.jar, picocli compiled from its sources jar, see
 # cli/pom.xml), its class data sharing archive from a training run, and bin/kboot, the repo's
 # own launcher script, pointed at them and at a JDK, with QEMU and virtiofsd on PATH and libvirt's
-# library where `kboot libvirt` (libvirt-java over JNA) loads it.
+# library where `kboot libvirt` (libvirt-java over JNA) loads it; its bash completion and man pages.
 #
 # mvnHash is the hash of the Maven dependencies (a fixed-output derivation: `mvn package` with an
 # empty local repository, its volatile files removed). When a pom.xml changes its dependencies or
@@ -12,6 +12,8 @@
 , maven
 , jdk_headless
 , makeWrapper
+, installShellFiles
+, asciidoctor
 , qemu_kvm
 , virtiofsd
 , libvirt
@@ -38,13 +40,13 @@ maven.buildMavenPackage {
     ];
   };
 
-  mvnHash = "sha256-ieRCrUTHD300/cQacK3Lk7+t5SRm7YPt5rTw/1QLNXY=";
+  mvnHash = "sha256-W6sIoEC9NSR2yGY0+z0hM8cmHEJ91RtRLJTSLSKHlAk=";
   # The tests boot QEMU guests (end-to-end) and read the sample closure: they run in the
   # project's CI (scripts/test.sh), not in the Nix sandbox.
   doCheck = false;
   mvnParameters = "-DskipTests";
 
-  nativeBuildInputs = [ makeWrapper ];
+  nativeBuildInputs = [ makeWrapper installShellFiles asciidoctor ];
 
   installPhase = ''
     runHook preInstall
@@ -62,6 +64,12 @@ maven.buildMavenPackage {
       --set-default KBOOT_JAVA ${jdk_headless}/bin/java \
       --prefix PATH : ${lib.makeBinPath [ qemu_kvm virtiofsd ]} \
       --prefix LD_LIBRARY_PATH : ${lib.makeLibraryPath [ libvirt ]}
+    # The build makes the bash completion (`kboot completion bash`) and the man pages' AsciiDoc
+    # (picocli's ManPageGenerator); cli/pom.xml turns them into man pages only where Debian's
+    # asciidoctor is, so do that here.
+    installShellCompletion --bash --name kboot cli/target/completion/kboot
+    asciidoctor -b manpage -D man cli/target/man/adoc/*.adoc
+    installManPage man/*.1
     runHook postInstall
   '';
 

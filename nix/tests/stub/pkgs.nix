@@ -28,10 +28,10 @@ let
 
   # Packages kboot's modules, packages and toolchain name, as plain fake derivations.
   plain = [
-    "acl" "alsa-lib" "ansible" "attr" "autoconf" "automake" "bash" "bc" "binutils" "bison" "bpftrace"
+    "acl" "alsa-lib" "ansible" "asciidoctor" "attr" "autoconf" "automake" "bash" "bc" "binutils" "bison" "bpftrace"
     "btrfs-progs" "bzip2" "cdrkit" "coreutils" "cpio" "curl" "dbus" "diffutils" "dtc" "e2fsprogs"
     "elfutils" "ethtool" "file" "findutils" "fio" "flex" "fuse" "gawk" "gcc" "gdb" "git" "glib"
-    "gnugrep" "gnumake" "gnused" "gnutls" "gzip" "hostname" "iproute2" "jdk17_headless" "jdk_headless"
+    "gnugrep" "gnumake" "gnused" "gnutls" "gzip" "hostname" "installShellFiles" "iproute2" "jdk17_headless" "jdk_headless"
     "jq" "keyutils" "killall" "kmod" "less" "libaio" "libcap" "libcap_ng" "libmnl" "libnl" "libseccomp"
     "libslirp" "libtirpc" "liburing" "libvirt" "lsof" "ltrace" "lvm2" "lz4" "m4" "makeWrapper" "meson"
     "ncurses" "ninja" "numactl" "nvme-cli" "openssh" "openssl" "pahole" "pciutils" "perl" "pixman"
