@@ -6,7 +6,8 @@
 #
 # Parts (all real): Debian's linux-image-6.1 kernel and its modules, Debian's busybox-static,
 # the kboot guest agent (agent/kboot-agent.c, compiled static) and, when built, kselftests from
-# Debian's linux-source-6.1 (sample/build-kselftests.sh).
+# Debian's linux-source-6.1 (sample/build-kselftests.sh) with their suite descriptor
+# (/etc/kboot/suites/kselftest.json, written with nix/lib/suites.nix as the NixOS modules do).
 #
 # Output, under one ignored directory (default: <repo>/.cache/sample):
 #   downloads/                    the .deb files, kept between runs
@@ -32,7 +33,7 @@ cache="$repo/.cache/sample"
 while [ $# -gt 0 ]; do
   case "$1" in
     --cache) cache=$2; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "build-closure.sh: unknown argument '$1' (expected --cache DIR)" >&2; exit 64 ;;
   esac
 done
@@ -122,6 +123,17 @@ if [ -f "$cache/kselftest/install/run_kselftest.sh" ]; then
   selftests=$(add_path "kselftests-$release" build_selftests "$(cat "$cache/kselftest/stamp")")
 fi
 
+# --- suite descriptors: /etc/kboot/suites/SUITE.json, written by the Nix function kboot's NixOS
+# modules use (nix/lib/suites.nix; schema in docs/nix.md), evaluated by Debian's nix-instantiate --
+suites_nix="$repo/nix/lib/suites.nix"
+descriptor() { # SUITE DIR
+  nix-instantiate --store dummy:// --option build-users-group '' --eval --strict --json \
+    --argstr suite "$1" --argstr dir "$2" -E "{ suite, dir }: (import $suites_nix).descriptor { inherit suite dir; }"
+}
+if [ -n "$selftests" ]; then
+  command -v nix-instantiate >/dev/null || { echo "sample: nix-instantiate missing (apt-get install nix-bin)" >&2; exit 69; }
+fi
+
 # --- initrd (stage 1) ---------------------------------------------------------------------
 stage1_modules="virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console fuse virtiofs"
 build_initrd() {
@@ -192,7 +204,9 @@ mkdir -p /root && hostname kboot-sample
 EOF
   if [ -n "$selftests" ]; then
     # The kselftests are Debian binaries: give them the loader and library paths they expect.
+    # Their suite descriptor is in the system's etc/, linked like NixOS links /etc/static.
     cat >> "$out/init" <<EOF
+ln -sfn ${out_store}/etc/kboot /etc/kboot
 ln -sfn $selftests/lib /lib64
 ln -sfn $selftests/lib /lib/x86_64-linux-gnu
 export PATH=\$PATH:$selftests/bin
@@ -234,7 +248,11 @@ build_system() {
   mkdir -p "$out/sw/bin"
   for f in "$(host "$bb")"/bin/*; do ln -s "$bb/bin/${f##*/}" "$out/sw/bin/${f##*/}"; done
   [ -n "$agent" ] && ln -s "$agent/bin/kboot-agent" "$out/sw/bin/kboot-agent"
-  [ -n "$selftests" ] && ln -s "$selftests" "$out/kselftests"
+  if [ -n "$selftests" ]; then
+    ln -s "$selftests" "$out/kselftests"
+    mkdir -p "$out/etc/kboot/suites"
+    descriptor kselftest "$selftests/kselftest" > "$out/etc/kboot/suites/kselftest.json"
+  fi
   ln -s "$kernel" "$out/kernel-modules"
   ln -s "$kernel/bzImage" "$out/kernel"
   ln -s "$initrd/initrd" "$out/initrd"
@@ -250,7 +268,7 @@ bootspec() {
 {"init":"$top/init","initrd":"$initrd/initrd","kernel":"$kernel/bzImage","kernelParams":["loglevel=4","cryptomgr.notests"],"label":"$label","system":"x86_64-linux","toplevel":"$top"}
 EOF
 }
-key="$(filehash "$0")-$bb-$kernel-$initrd-$agent-$selftests"
+key="$(filehash "$0" "$suites_nix")-$bb-$kernel-$initrd-$agent-$selftests"
 specs=""
 for mode in panic hang noagent; do
   p=$(SYSTEM_MODE=$mode add_path "kboot-sample-system-$mode" build_system "$key")

@@ -8,6 +8,7 @@ import dev.kboot.harness.model.TestResult;
 import dev.kboot.harness.parse.BlktestsParser;
 import dev.kboot.harness.parse.FstestsParser;
 import dev.kboot.harness.parse.LtpParser;
+import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.guest.ExecResult;
 import dev.kboot.launcher.guest.Guest;
 import dev.kboot.launcher.guest.Sh;
@@ -26,6 +27,10 @@ import java.util.Optional;
  * the host as they are written and survive a guest crash; each test's kernel-log marker
  * ({@code run fstests X at}, {@code run blktests X at}) lets a crash be pinned on it.
  *
+ * <p>Where the suite is: the profile's {@code dir}, else the guest's suite descriptor
+ * ({@link SuiteDescriptor}: its {@code env} is applied before the profile's, its devices must
+ * exist, its sections must include the profile's {@code -s}), else the suite's search list.
+ *
  * <p>Profile keys: {@code dir} (where the suite is installed), {@code args} (extra arguments:
  * fstests {@code -s SECTION} and groups or tests, blktests groups or tests, kirk
  * {@code --run-suite NAME}), {@code env} (a list of VAR=value), {@code test-timeout} (for the
@@ -34,6 +39,7 @@ import java.util.Optional;
 final class BatchRunner implements SuiteRunner {
     private final String suite;
     private String dir;
+    private Optional<SuiteDescriptor> descriptor = Optional.empty();
 
     BatchRunner(String suite) {
         this.suite = suite;
@@ -55,9 +61,14 @@ final class BatchRunner implements SuiteRunner {
 
     @Override
     public Optional<String> unavailable(Guest guest, Profile profile) {
-        List<String> dirs = new ArrayList<>(profile.list("dir"));
-        dirs.addAll(profile.search());
-        if (suite.equals("ltp")) {
+        List<String> dirs;
+        try {
+            descriptor = SuiteDescriptor.read(guest, suite);
+            dirs = Runners.searchDirs(profile, descriptor);
+        } catch (KbootException e) {
+            return Optional.of(e.getMessage());
+        }
+        if (suite.equals("ltp") && descriptor.isEmpty() && profile.list("dir").isEmpty()) {
             ExecResult r = guest.exec("command -v kirk", Duration.ofMinutes(1));
             if (r.succeeded()) {
                 dir = r.out().trim().replaceAll("/kirk$", "");
@@ -66,8 +77,30 @@ final class BatchRunner implements SuiteRunner {
         }
         Optional<String> found = Runners.findInGuest(guest, dirs, program());
         found.ifPresent(d -> dir = d);
-        return found.isPresent() ? Optional.empty()
-                : Optional.of(program() + " not found in the guest (looked in " + String.join(", ", dirs) + ")");
+        if (found.isEmpty()) {
+            return Optional.of(program() + " not found in the guest (looked in " + String.join(", ", dirs) + ")");
+        }
+        return descriptor.flatMap(d -> descriptorProblem(guest, d, profile.list("args")));
+    }
+
+    /**
+     * What the guest's suite descriptor promises that is not there: a block device its
+     * configuration names, or the fstests section the profile asks for.
+     */
+    static Optional<String> descriptorProblem(Guest guest, SuiteDescriptor d, List<String> args) {
+        int s = args.indexOf("-s");
+        if (d.suite().equals("fstests") && s >= 0 && s + 1 < args.size() && !d.sections().isEmpty() && !d.sections().contains(args.get(s + 1))) {
+            return Optional.of("fstests section '" + args.get(s + 1) + "' is not in the guest's configuration (" + SuiteDescriptor.path(d.suite())
+                    + " has " + String.join(", ", d.sections()) + ")");
+        }
+        if (d.devices().isEmpty()) {
+            return Optional.empty();
+        }
+        ExecResult r = guest.exec("for d in " + Sh.join(d.devices()) + "; do [ -b \"$d\" ] || echo \"$d\"; done", Duration.ofMinutes(1));
+        String missing = r.out().strip().replace('\n', ' ');
+        return missing.isEmpty() ? Optional.empty()
+                : Optional.of(d.suite() + ": the guest has no block device " + missing + " (named by " + SuiteDescriptor.path(d.suite())
+                        + "; attach the disks its configuration expects)");
     }
 
     @Override
@@ -82,7 +115,9 @@ final class BatchRunner implements SuiteRunner {
         SkipPlan skip = expunges.skipPlan(List.of(), List.of());
         List<String> args = new ArrayList<>(profile.list("args"));
         StringBuilder env = new StringBuilder();
-        for (String e : profile.list("env")) {
+        List<String> words = new ArrayList<>(descriptor.map(SuiteDescriptor::envWords).orElse(List.of()));
+        words.addAll(profile.list("env"));
+        for (String e : words) {
             env.append(Sh.quote(e)).append(' ');
         }
         if (suite.equals("ltp") && profile.list("env").stream().noneMatch(e -> e.startsWith("LTP_TIMEOUT_MUL="))) {

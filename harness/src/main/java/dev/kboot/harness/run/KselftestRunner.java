@@ -5,6 +5,7 @@ import dev.kboot.harness.model.Status;
 import dev.kboot.harness.model.TestId;
 import dev.kboot.harness.model.TestResult;
 import dev.kboot.harness.parse.KselftestParser;
+import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.guest.ExecResult;
 import dev.kboot.launcher.guest.Guest;
 import dev.kboot.launcher.guest.Sh;
@@ -22,7 +23,8 @@ import java.util.Optional;
  *
  * <p>An installation the guest cannot write to (the store) is run from a copy in /tmp.
  *
- * <p>Profile keys: {@code dir} (where run_kselftest.sh is, else the suite's search list),
+ * <p>Profile keys: {@code dir} (where run_kselftest.sh is, else the guest's suite descriptor, else
+ * the suite's search list),
  * {@code collections} (default: all), {@code tests} (COLLECTION:TEST, default: all of the
  * collections), {@code exclude} (COLLECTION:TEST not part of the profile), {@code test-timeout}.
  *
@@ -40,8 +42,12 @@ final class KselftestRunner implements SuiteRunner {
 
     @Override
     public Optional<String> unavailable(Guest guest, Profile profile) {
-        List<String> dirs = new ArrayList<>(profile.list("dir"));
-        dirs.addAll(profile.search());
+        List<String> dirs;
+        try {
+            dirs = Runners.searchDirs(profile, SuiteDescriptor.read(guest, suite()));
+        } catch (KbootException e) {
+            return Optional.of(e.getMessage());
+        }
         Optional<String> found = Runners.findInGuest(guest, dirs, "run_kselftest.sh");
         if (found.isEmpty()) {
             return Optional.of("run_kselftest.sh not found in the guest (looked in " + String.join(", ", dirs) + ")");

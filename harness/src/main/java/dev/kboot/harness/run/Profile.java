@@ -22,7 +22,7 @@ import java.util.Optional;
  * <p>Shape of a defaults file:
  * <pre>
  * suite: kselftest
- * search: [/run/current-system/kselftests/kselftest, ...]   # where the suite is installed in the guest
+ * search: [/run/current-system/sw/lib/kselftest, ...]   # where the suite may be installed in the guest
  * profiles:
  *   default: { description: ..., test-timeout: 300s, ... suite-specific keys ... }
  * </pre>

@@ -11,6 +11,7 @@ import dev.kboot.launcher.guest.ExecResult;
 import dev.kboot.launcher.guest.Guest;
 import dev.kboot.launcher.guest.Sh;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,6 +42,20 @@ public final class Runners {
             return Optional.of(TestResult.of(id, Status.EXPUNGED, "", e.get().because()));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Where a suite may be installed in the guest, in order: the profile's {@code dir}, the
+     * {@code dir} of the guest's suite descriptor (/etc/kboot/suites/SUITE.json), then the suite's
+     * {@code search} list (testsuites/SUITE.yaml).
+     *
+     * @return the directories, each once
+     */
+    static List<String> searchDirs(Profile profile, Optional<SuiteDescriptor> descriptor) {
+        LinkedHashSet<String> dirs = new LinkedHashSet<>(profile.list("dir"));
+        descriptor.ifPresent(d -> dirs.add(d.dir()));
+        dirs.addAll(profile.search());
+        return List.copyOf(dirs);
     }
 
     /**

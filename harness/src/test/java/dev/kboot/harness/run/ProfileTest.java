@@ -22,7 +22,7 @@ class ProfileTest {
     void bundledProfilesResolve() {
         Profile k = Profile.resolve("kselftest", "sample");
         assertEquals(Duration.ofSeconds(180), k.testTimeout().orElseThrow());
-        assertTrue(k.search().contains("/run/current-system/kselftests/kselftest"), k.search().toString());
+        assertTrue(k.search().contains("/run/current-system/sw/lib/kselftest"), k.search().toString());
         Profile d = Profile.resolve("kselftest", null);
         assertEquals("default", d.name());
         Profile m = Profile.resolve("command", "kernel-modules");
