@@ -40,7 +40,7 @@ maven.buildMavenPackage {
     ];
   };
 
-  mvnHash = "sha256-W6sIoEC9NSR2yGY0+z0hM8cmHEJ91RtRLJTSLSKHlAk=";
+  mvnHash = "sha256-U3QAbnu6P9UxaSDO0+UG3+HQHr+UUNRvN9R4P5JJl5Y=";
   # The tests boot QEMU guests (end-to-end) and read the sample closure: they run in the
   # project's CI (scripts/test.sh), not in the Nix sandbox.
   doCheck = false;
