@@ -308,8 +308,25 @@ public final class TestRun {
         }
 
         void runAll(List<Selected> selected) {
-            // Every suite is planned before any test runs: a shard needs the whole plan to know its
-            // part, and a run that stops early can then name every test it never reached.
+            if (r.prepared().shard() == null) {
+                // Without shards each suite is planned just before it runs, in the guest as the
+                // suites before it left it: an earlier suite may prepare a later one (install it,
+                // make its devices).
+                for (Selected s : selected) {
+                    if (stopped) {
+                        rec.incomplete("suite " + s.label() + " never started: the run stopped earlier");
+                        continue;
+                    }
+                    planSuite(s).ifPresent(p -> {
+                        register(p, t -> true);
+                        runSuite(p, t -> true);
+                    });
+                }
+                return;
+            }
+            // A shard plans every suite before any test runs: it needs the whole plan to know its
+            // part (so a suite must be installed in the closure, not by an earlier suite), and a
+            // run that stops early can then name every test it never reached.
             List<Planned> plans = new ArrayList<>();
             for (Selected s : selected) {
                 if (stopped) {
@@ -319,18 +336,21 @@ public final class TestRun {
                 planSuite(s).ifPresent(plans::add);
             }
             Predicate<PlannedTest> mine = assign(plans);
-            for (Planned p : plans) {
-                p.plan().expunged().forEach(rec::record);
-                if (p.selected().runner().plansEachTest()) {
-                    rec.expect(p.selected().runner().suite(), p.plan().tests().stream().filter(mine).map(PlannedTest::id).toList());
-                }
-            }
+            plans.forEach(p -> register(p, mine));
             for (Planned p : plans) {
                 if (stopped) {
                     rec.incomplete("suite " + p.selected().label() + " never started: the run stopped earlier");
                     continue;
                 }
                 runSuite(p, mine);
+            }
+        }
+
+        /** Records a plan's expunged tests, and its tests this run runs as MISS until they end. */
+        private void register(Planned p, Predicate<PlannedTest> mine) {
+            p.plan().expunged().forEach(rec::record);
+            if (p.selected().runner().plansEachTest()) {
+                rec.expect(p.selected().runner().suite(), p.plan().tests().stream().filter(mine).map(PlannedTest::id).toList());
             }
         }
 
