@@ -22,9 +22,6 @@ class SyzkallerAgreementTest {
      * (docs/verdicts.md lists them too). Any other disagreement fails the test.
      */
     static final Map<String, String> KNOWN = new TreeMap<>(Map.of(
-            "6", "WARNING: foo is a printk line, not a WARN() report: kboot takes only WARN()'s forms",
-            "381", "WARNING: ath10k USB support is incomplete... is a driver's printk banner, not a WARN() report",
-            "129", "a bare 'INFO:' line: syzkaller titles it 'INFO: corrupted', kboot raises nothing",
             "200", "a fault injection stack interleaves the GPF: syzkaller reads past it, kboot stops there (corrupted)",
             "597", "kboot names the KUnit case kunit_try_run_case ran (test_kmalloc_aligned_oob_write); syzkaller skips it as an allocator",
             "748", "Rust v0 mangled frame names are not demangled",
