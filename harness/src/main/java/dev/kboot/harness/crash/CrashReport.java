@@ -378,8 +378,14 @@ public final class CrashReport {
         return f.equals("corrupted") ? frame(r, skip, pick, second) : f;
     }
 
-    /** Takes a syscall wrapper prefix off a function name ({@code __x64_sys_ioctl} -> {@code sys_ioctl}, {@code __do_sys_bpf} -> {@code bpf}). */
+    /**
+     * Takes a syscall wrapper prefix off a function name ({@code __x64_sys_ioctl} -> {@code sys_ioctl}, {@code __do_sys_bpf} -> {@code bpf});
+     * demangles a Rust v0 name ({@link RustSymbols}) and a plain C++ one.
+     */
     static String strip(String f) {
+        if (f.startsWith("_R")) {
+            return RustSymbols.demangle(f);
+        }
         Matcher z = CXX.matcher(f);
         if (z.find()) {
             int n = Integer.parseInt(z.group(1));
