@@ -67,6 +67,9 @@ class CrashClassesTest {
         classes.put("KASAN", c -> t(c).startsWith("KASAN:"));
         classes.put("UBSAN", c -> t(c).startsWith("UBSAN:"));
         classes.put("WARNING", c -> t(c).startsWith("WARNING in"));
+        classes.put("WARNING: named (ODEBUG, refcount, messages)", c -> t(c).startsWith("WARNING: ")
+                && SyzkallerCorpus.expectedKind(t(c)).orElse(null) == dev.kboot.launcher.console.CrashSignature.WARNING);
+        classes.put("Rust panic", c -> has(c, "rust_kernel: panicked"));
         classes.put("general protection fault", c -> t(c).startsWith("general protection fault"));
         List<String> wrong = new ArrayList<>();
         for (Map.Entry<String, Predicate<SyzkallerCorpus.Case>> e : classes.entrySet()) {
