@@ -96,6 +96,23 @@ class ResultsImportVerdictsTest {
         assertTrue(show.out().lines().anyMatch(l -> l.startsWith("FAIL") && l.contains("blktests/nodev_tr_loop/nvme/042")), show.out());
     }
 
+    /** The same run with every result line repeated inside a dmesg line ({@code [ 1234.567890] nvme/006 ... [passed]}): the same counts. */
+    @Test
+    void blktestsResultLinesEchoedInDmesg() throws IOException {
+        List<String> echoed = new ArrayList<>();
+        for (String l : Files.readAllLines(resources.resolve("captured/blktests/console/nvme-loop-tcp-6.18-rc6.txt"), StandardCharsets.UTF_8)) {
+            echoed.add(l);
+            if (l.matches("^nvme/\\d+ .*\\[(passed|failed|not run)\\]\\s*$")) {
+                echoed.add("[ 1234.567890] " + l);
+            }
+        }
+        Path p = dir.resolve("echoed.txt");
+        Files.write(p, echoed, StandardCharsets.UTF_8);
+        Cli r = imp("blktests", "be", p.toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.out().contains("113 tests: 92 pass, 5 fail, 16 skip"), r.out());
+    }
+
     @Test
     void ltpPanOutput() {
         Cli t = imp("ltp", "t", "captured/ltp/pan/lkp-af_alg03-timeout.txt");
@@ -122,6 +139,29 @@ class ResultsImportVerdictsTest {
         assertTrue(empty.out().contains("error: kunit/suite/case"), empty.out());
     }
 
+    /**
+     * KUnit under printk timestamps and prefixes, and a kernel crash mid-suite: the case the crash
+     * happened in is CRASH with the report's title, the cases it cut off never ran (MISS), none fail.
+     */
+    @Test
+    void kunitPrefixesAndACrashMidSuite() throws IOException {
+        Cli time = imp("kunit", "t", "kunit-tool/test_config_printk_time.log");
+        assertTrue(time.out().contains("10 tests: 10 pass"), "printk timestamps before every line: " + time.out());
+        assertTrue(time.out().contains("console (no test running): kernel panic: VFS: Unable to mount root fs"),
+                "UML's panic after the suites is no test's: " + time.out());
+
+        Cli panic = imp("kunit", "x", "captured/kunit/test_kernel_panic_interrupt.log");
+        assertEquals(2, panic.code(), panic.out());
+        assertTrue(panic.out().contains("10 tests: 8 pass, 1 crash, 1 miss"), panic.out());
+        List<String> statuses = new ArrayList<>();
+        for (JsonNode t : json("x").get("tests")) {
+            statuses.add(t.get("status").asText());
+        }
+        assertEquals(List.of("crash", "miss"), statuses.subList(8, 10), "the unfinished cases crashed or never ran; none failed");
+        assertEquals("kernel panic: VFS: Unable to mount root fs on unknown-block(NUM,NUM)",
+                json("x").get("tests").get(8).get("incidents").get(0).get("title").asText());
+    }
+
     /** Splats a test provokes on purpose are incidents of that test, not failures and not a crash of the run. */
     @Test
     void expectedSplats() throws IOException {
@@ -145,12 +185,43 @@ class ResultsImportVerdictsTest {
 
     /** The log part of a syzkaller report file (its header names the title), as a console log of its own. */
     private Path syzkaller(String file) throws IOException {
+        Path p = dir.resolve("console-" + file + ".log");
+        Files.write(p, syzkallerLog(file), StandardCharsets.ISO_8859_1);
+        return p;
+    }
+
+    private List<String> syzkallerLog(String file) throws IOException {
         List<String> lines = Files.readAllLines(resources.resolve("syzkaller/linux-report").resolve(file), StandardCharsets.ISO_8859_1);
         int start = lines.indexOf("") + 1;
         int end = lines.subList(start, lines.size()).indexOf("REPORT:");
-        Path p = dir.resolve("console-" + file + ".log");
-        Files.write(p, lines.subList(start, end < 0 ? lines.size() : start + end - 1), StandardCharsets.ISO_8859_1);
-        return p;
+        return lines.subList(start, end < 0 ? lines.size() : start + end - 1);
+    }
+
+    /**
+     * Reports inside a test's output (a kselftest run on the console): the first report is the test's
+     * CRASH reason; the panic it causes (syzkaller file 197: a KASAN report, then {@code Fatal exception
+     * in interrupt}) does not replace it; an RCU stall followed by a hung task (files 145 then 69) is an
+     * RCU stall, and the other order a hung task.
+     */
+    @Test
+    void theFirstReportIsTheCrashOfTheTestItRanIn() throws IOException {
+        for (List<String> files : List.of(List.of("197"), List.of("145", "69"), List.of("69", "145"))) {
+            List<String> log = new ArrayList<>(List.of("TAP version 13", "1..2", "# selftests: timers: posix_timers",
+                    "ok 1 selftests: timers: posix_timers", "# selftests: timers: nanosleep"));
+            for (String f : files) {
+                log.addAll(syzkallerLog(f));
+            }
+            String name = "c" + String.join("-", files);
+            Path console = dir.resolve(name + ".log");
+            Files.write(console, log, StandardCharsets.ISO_8859_1);
+            Cli r = imp("kselftest", name, console.toString());
+            String want = title(files.get(0));
+            assertEquals(2, r.code(), r.out());
+            assertTrue(r.out().contains("crash: kselftest/timers/nanosleep: " + want), files + ": " + r.out());
+            JsonNode test = json(name).get("tests").get(1);
+            assertEquals("crash", test.get("status").asText());
+            assertEquals(want, test.get("incidents").get(0).get("title").asText());
+        }
     }
 
     private String title(String file) throws IOException {
@@ -171,6 +242,9 @@ class ResultsImportVerdictsTest {
         files.put("524", "OOPS"); // arm64 Internal error: Oops
         files.put("113", "BUG"); // kernel BUG at
         files.put("183", "LIST_CORRUPTION");
+        files.put("6", "WARNING"); // a kernel message that starts WARNING:
+        files.put("381", "WARNING"); // the same after a device's prefix
+        files.put("749", "BUG"); // a Rust panic, its frame a Rust v0 symbol
         for (Map.Entry<String, String> e : files.entrySet()) {
             String name = "k" + e.getKey();
             Cli r = imp("kselftest", name, "captured/kselftest/timers.tap", syzkaller(e.getKey()).toString());
@@ -191,7 +265,7 @@ class ResultsImportVerdictsTest {
     /** The not-crashes (real syzkaller logs with no report) raise nothing. */
     @Test
     void notCrashesThroughImport() throws IOException {
-        for (String f : List.of("649", "710", "739", "618", "252")) {
+        for (String f : List.of("649", "710", "739", "618", "252", "647", "654", "732", "76")) {
             Cli r = imp("kselftest", "q" + f, "captured/kselftest/timers.tap", syzkaller(f).toString());
             assertEquals(0, r.code(), f + ": " + r.out());
             assertEquals(0, json("q" + f).get("incidents").size(), f);

@@ -378,8 +378,14 @@ public final class CrashReport {
         return f.equals("corrupted") ? frame(r, skip, pick, second) : f;
     }
 
-    /** Takes a syscall wrapper prefix off a function name ({@code __x64_sys_ioctl} -> {@code sys_ioctl}, {@code __do_sys_bpf} -> {@code bpf}). */
+    /**
+     * Takes a syscall wrapper prefix off a function name ({@code __x64_sys_ioctl} -> {@code sys_ioctl}, {@code __do_sys_bpf} -> {@code bpf});
+     * demangles a Rust v0 name ({@link RustSymbols}) and a plain C++ one.
+     */
     static String strip(String f) {
+        if (f.startsWith("_R")) {
+            return RustSymbols.demangle(f);
+        }
         Matcher z = CXX.matcher(f);
         if (z.find()) {
             int n = Integer.parseInt(z.group(1));
@@ -675,6 +681,7 @@ public final class CrashReport {
                 return (what.isEmpty() ? "rust panic" : what) + " in " + frame(x.r, skip("rust_begin_unwind"), FIRST, TRACE_ONLY);
             }),
             rule(BUGS, "BUG:\\s*$", x -> "BUG: corrupted"),
+            rule(BUGS, "INFO:\\s*$", x -> "INFO: corrupted"),
             // CPU exceptions and panics
             rule(CrashSignature.GPF, "general protection fault.*:", x -> "general protection fault in " + frame(x.r, SKIP, FIRST, PC_THEN_TRACE)),
             rule(CrashSignature.OOPS, "stack segment: ", x -> "stack segment fault in " + frame(x.r, SKIP, FIRST, PC_THEN_TRACE)),
@@ -717,6 +724,9 @@ public final class CrashReport {
             rule(CrashSignature.WARNING, "WARNING: kernel stack frame pointer at [0-9a-f]+ in \\S* has bad value", x -> "WARNING: kernel stack frame pointer has bad value"),
             rule(CrashSignature.WARNING, "WARNING: kernel stack (?:regs|frame pointer) .* has bad", x -> "WARNING: kernel stack regs has bad value"),
             rule(CrashSignature.WARNING, "WARNING:\\s*$", x -> "WARNING: corrupted"),
+            // a kernel message that starts WARNING: and is no WARN() report is titled by its text
+            rule(CrashSignature.WARNING, "WARNING: (?!CPU: \\d+ PID: \\d+|at |\\S+:\\d+ at |.* at [\\w/.-]+\\.[a-z]:\\d+ |\\[.*\\] [\\w/.-]+:\\d+ at"
+                    + "|\\S*\\.[ch]:\\d+ )", x -> x.r.lines.get(0).substring(x.m.start()).strip()),
             rule(CrashSignature.WARNING, "WARNING:", x -> "WARNING in " + warningFrame(x.r)));
 
     private static String kfence(Match x) {

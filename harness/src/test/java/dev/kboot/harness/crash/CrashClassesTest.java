@@ -67,6 +67,9 @@ class CrashClassesTest {
         classes.put("KASAN", c -> t(c).startsWith("KASAN:"));
         classes.put("UBSAN", c -> t(c).startsWith("UBSAN:"));
         classes.put("WARNING", c -> t(c).startsWith("WARNING in"));
+        classes.put("WARNING: named (ODEBUG, refcount, messages)", c -> t(c).startsWith("WARNING: ")
+                && SyzkallerCorpus.expectedKind(t(c)).orElse(null) == dev.kboot.launcher.console.CrashSignature.WARNING);
+        classes.put("Rust panic", c -> has(c, "rust_kernel: panicked"));
         classes.put("general protection fault", c -> t(c).startsWith("general protection fault"));
         List<String> wrong = new ArrayList<>();
         for (Map.Entry<String, Predicate<SyzkallerCorpus.Case>> e : classes.entrySet()) {
@@ -176,6 +179,13 @@ class CrashClassesTest {
         quiet.put("619", "WARNING: The mand mount option has been deprecated");
         quiet.put("252", "INFO: NMI handler (perf_event_nmi_handler) took too long to run");
         quiet.put("83", "INFO: NMI handler (perf_event_nmi_handler) took too long to run");
+        // more informational WARNING: notices: mitigation advice, fbcon, deprecations in an upper-cased syslog, sshd
+        quiet.put("647", "Spectre V2 : WARNING: Unprivileged eBPF is enabled with eIBRS on");
+        quiet.put("654", "WARNING: fbcon: Driver 'vkmsdrmfb' missed to adjust virtual screen size");
+        quiet.put("712", "WARNING: the mand mount option is being deprecat");
+        quiet.put("731", "CAPABILITY: WARNING: `SYZ.2.309' USES DEPRECATED V2 CAPABILITIES");
+        quiet.put("732", "WARNING: `SYZ.1.261' USES WIRELESS EXTENSIONS WHICH WILL STOP WORKING");
+        quiet.put("76", "WARNING: /etc/ssh/moduli does not exist, using fixed modulus");
         for (Map.Entry<String, String> e : quiet.entrySet()) {
             SyzkallerCorpus.Case c = file(e.getKey());
             assertEquals(null, c.title(), "syzkaller finds no report in " + c.name());
@@ -184,11 +194,35 @@ class CrashClassesTest {
         }
     }
 
-    /** Clean logs: KUnit runs that pass, an fstests run whose dmesg holds filesystem errors but no kernel report. */
+    /**
+     * A kernel message that starts {@code WARNING:} is a report, as syzkaller reads it, even without
+     * WARN()'s form: after a printk prefix ({@code <6>[ 85.501187] WARNING: foo}) or a device's prefix
+     * ({@code usb 5-1: WARNING: ath10k USB support is incomplete...}), titled by its text; a bare
+     * {@code INFO:} line is a report cut short, {@code INFO: corrupted}.
+     */
+    @Test
+    void kernelMessagesThatStartWarningAreReports() {
+        for (String name : List.of("6", "381", "129")) {
+            SyzkallerCorpus.Case c = file(name);
+            List<Incident> found = incidents(c.log());
+            assertFalse(found.isEmpty(), name);
+            assertEquals(c.title(), found.get(0).title(), name);
+            assertEquals(SyzkallerCorpus.expectedKind(c.title()).orElseThrow().name(), found.get(0).signature(), name);
+        }
+        assertEquals("WARNING", incidents(List.of("[   12.345678][  T152] nvme nvme0: WARNING: controller reset failed")).get(0).signature());
+        assertEquals(List.of(), incidents(List.of("WARNING: Test did not clean up port: 0")), "user space's line: no printk prefix");
+        assertEquals(List.of(), incidents(List.of("[    4.120000] XFS (vda): WARNING: Reset corrupted AGFL on AG 0.")), "a file system's own prefix");
+    }
+
+    /**
+     * Clean logs: KUnit runs that pass, an fstests run whose dmesg holds filesystem errors but no kernel report,
+     * a blktests run whose console holds its own {@code WARNING: Test did not clean up ...} lines.
+     */
     @Test
     void benignLogsRaiseNoIncident() {
         for (String name : List.of("kunit/test_is_test_passed-all_passed_nested.log", "kunit/test_skip_tests.log", "kunit/test_parse_subtest_header.log",
-                "fstests/console/ext4-1k-recovery-zorro.txt", "fstests/console/gocryptfs-2018-01.txt")) {
+                "fstests/console/ext4-1k-recovery-zorro.txt", "fstests/console/gocryptfs-2018-01.txt",
+                "blktests/console/nvme-loop-tcp-6.18-rc6.txt")) {
             assertEquals(List.of(), incidents(Lines.split(Captured.text(name))), name);
         }
     }

@@ -142,6 +142,7 @@ public final class SyzkallerCorpus {
         prefixes.put("INFO: rcu detected stall", CrashSignature.RCU_STALL);
         prefixes.put("INFO: Allocated", CrashSignature.BUG);
         prefixes.put("INFO: Freed", CrashSignature.BUG);
+        prefixes.put("INFO: corrupted", CrashSignature.BUG);
         prefixes.put("WARNING", CrashSignature.WARNING);
         prefixes.put("general protection fault", CrashSignature.GPF);
         for (String o : List.of("Internal error", "divide error", "invalid opcode", "int3", "stack segment fault", "PANIC: double fault",

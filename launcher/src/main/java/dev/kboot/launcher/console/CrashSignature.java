@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * took too long}, {@code INFO: lockdep is turned off}, debug output such as {@code DEBUG:} and {@code
  * ODEBUG:}, the {@code ---[ end Kernel panic ...]---} line that closes a panic, lkdtm's verdict lines
  * ({@code BUG: saw 'kernel BUG at': ok}). A {@code WARNING} is a
- * report only in the forms {@code WARN()} and lockdep print.
+ * report in the forms {@code WARN()} and lockdep print, and as a kernel message that starts with it
+ * (see {@link #WARNING}).
  */
 public enum CrashSignature {
     /** {@code Kernel panic - not syncing: ...}; also a trusty (TEE) panic relayed by its driver. */
@@ -67,18 +68,48 @@ public enum CrashSignature {
     RCU_STALL(true, "rcu", "\\bINFO: rcu_(?:preempt|sched|bh|tasks\\w*) (?:self-)?detected(?: expedited)? stall"),
     /** {@code general protection fault, probably for non-canonical address ...} in the kernel (not a user-space trap). */
     GPF(true, "protection", "general protection fault(?!.* error:-?\\d+(?: in |$))(?!: \\d+ \\[#\\d+\\] *$)|general protection fault: 0000 \\[#\\d+\\]"),
-    /** The kernel BUG family: {@code BUG: unable to handle page fault}, {@code kernel BUG at fs/x.c:12!}, {@code BUG: Bad page state}, ... */
+    /**
+     * The kernel BUG family: {@code BUG: unable to handle page fault}, {@code kernel BUG at fs/x.c:12!}, {@code BUG: Bad page state}, ...;
+     * also a bare {@code BUG:} or {@code INFO:} line, a report header cut short.
+     */
     BUG(true, "BUG|Unable|VFS|INFO|rust_kernel",
-            "(?<!Oops - )\\bBUG: |^(?:\\[[^]]*\\])*\\s*BUG: *$|\\b[Kk]ernel BUG\\b|\\bUnable to handle kernel |\\bBUG kmalloc-\\d+ .*: Object already free"
+            "(?<!Oops - )\\bBUG: |^(?:<\\d+>)?(?:\\[[^]]*\\])*\\s*(?:BUG|INFO): *$|\\b[Kk]ernel BUG\\b|\\bUnable to handle kernel |\\bBUG kmalloc-\\d+ .*: Object already free"
             + "|\\bVFS: Busy inodes after unmount|\\bVFS: Close: file count is 0|\\bINFO: (?:Freed|Allocated) in \\S+ age=|\\brust_kernel: panicked at "),
     /** A CPU exception in the kernel: {@code Oops: ...}, {@code Internal error: Oops: ...} (arm64), {@code invalid opcode:}, {@code divide error:}, ... */
     OOPS(true, "Oops|error|opcode|int3|segment|double|fault|trap",
             "\\bOops[: ]|\\bInternal error: |\\bdivide[ _]error: |\\binvalid opcode: |\\bint3: |\\bstack segment: |\\bPANIC: double fault"
             + "|\\bUnhandled fault: |\\bAlignment trap: "),
-    /** {@code WARNING: CPU: 1 PID: 123 at mm/foo.c:42 func+0x12/0x34} and the other forms {@code WARN()} prints. */
+    /**
+     * {@code WARNING: CPU: 1 PID: 123 at mm/foo.c:42 func+0x12/0x34} and the other forms {@code WARN()}
+     * prints; also a kernel message that starts {@code WARNING:} (the kernel keeps the word for
+     * reports, as syzkaller and the kernel test robot read it): after a printk prefix ({@code <6>[
+     * 85.501187] WARNING: ...}) or a device's {@code dev_printk} prefix ({@code usb 5-1: WARNING: ...}),
+     * unless it is one of the informational notices in {@code Forms.BENIGN_WARNING}. A line without either
+     * prefix is user space's ({@code WARNING: Test did not clean up port: 0}, printed by blktests).
+     */
     WARNING(false, "WARNING",
             "(?:^|[\\]>])\\s*WARNING: (?:CPU: \\d+ PID: \\d+|at |\\S+:\\d+ at |.* at [\\w/.-]+\\.[a-z]:\\d+ |\\[.*\\] [\\w/.-]+:\\d+ at"
-            + "|kernel stack (?:regs|frame pointer) |\\S*\\.[ch]:\\d+ )|(?:^|[\\]>])\\s*WARNING: *$");
+            + "|kernel stack (?:regs|frame pointer) |\\S*\\.[ch]:\\d+ )|(?:^|[\\]>])\\s*WARNING: *$"
+            + "|" + Forms.PRINTK + "(?:" + Forms.DEV_PRINTK + ")?" + Forms.MESSAGE + "|^\\s*" + Forms.DEV_PRINTK + Forms.MESSAGE);
+
+    /** Parts of the {@link #WARNING} pattern. */
+    private static final class Forms {
+        /** printk's prefix: an optional syslog level, the timestamp, an optional caller id ({@code <6>[   85.501187][ T6865] }). */
+        static final String PRINTK = "(?:<\\d+>)?\\[\\s*\\d+\\.\\d+\\](?:\\[\\s*[CT]\\d+\\])?\\s*";
+        /** {@code dev_printk}'s prefix: the driver and the device ({@code usb 5-1: }, {@code ahci 0000:00:1f.2: }); not {@code XFS (loop4): }. */
+        static final String DEV_PRINTK = "[a-z][\\w.-]* [\\w.:-]+: ";
+        /**
+         * Informational notices the kernel (or user space writing to /dev/kmsg) prints with {@code WARNING:},
+         * which are no reports: deprecations ({@code the mand mount option is being deprecated}, {@code uses
+         * wireless extensions which will stop working}), CPU vulnerability mitigation advice ({@code Unprivileged
+         * eBPF is enabled with eIBRS on, data leaks possible}), sshd's and glibc's messages, fbcon's screen size
+         * notice, the workqueue cpumask notice. Case-insensitive (some syslogs upper-case whole lines).
+         */
+        static final String BENIGN_WARNING = "(?i:.*(?:deprecat|will stop working|mitigation|unprivileged ebpf|not compiled with"
+                + "|data leaks? possible|/etc/ssh/moduli|DT_FLAGS_1|missed to adjust virtual screen size|online intersect > possible intersect))";
+        /** A message that starts {@code WARNING:}, not a benign one. */
+        static final String MESSAGE = "WARNING: (?!" + BENIGN_WARNING + ")\\S";
+    }
 
     /** Words whose absence rejects a line before any pattern runs (every pattern holds one of them). */
     private static final String[] KEYS = {"BUG", "WARNING", "INFO:", "panic", "Oops", "KASAN", "KFENCE", "KMSAN", "KCSAN", "UBSAN",

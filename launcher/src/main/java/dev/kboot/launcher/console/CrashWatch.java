@@ -28,7 +28,7 @@ public final class CrashWatch implements Consumer<ConsoleLine> {
     /** The most incidents kept. */
     public static final int MAX_INCIDENTS = 256;
     /** The most characters of one incident's excerpt. */
-    public static final int MAX_EXCERPT_CHARS = 64 << 10; // a stack overflow report runs past 40 KiB before its first caller frame (syzkaller file 614)
+    public static final int MAX_EXCERPT_CHARS = 64 << 10; // stack overflow reports run past 40 KiB before their first caller frame (syzkaller files 614, 615)
     private static final int BEFORE = 5;
     private static final int AFTER = 1000;
     /** Lines after a report's end marker in which a kernel panic still belongs to it ({@code Fatal exception} after other CPUs' lines). */
