@@ -50,6 +50,8 @@ public final class AgentChannel implements Closeable {
     private final CompletableFuture<Throwable> closed = new CompletableFuture<>();
     private final Consumer<String> agentLog;
     private final BlockingQueue<ByteBuffer> outbox = new LinkedBlockingQueue<>();
+    /** Frames queued and not yet written in full (the writer's current one included). */
+    private final java.util.concurrent.atomic.AtomicLong unwritten = new java.util.concurrent.atomic.AtomicLong();
     private final Thread reader;
     private final Thread writer;
     private volatile long lastHeard = System.nanoTime();
@@ -206,6 +208,9 @@ public final class AgentChannel implements Closeable {
         closed.complete(why);
         hello.completeExceptionally(why);
         failRunning(why);
+        synchronized (unwritten) {
+            unwritten.notifyAll();
+        }
         writer.interrupt();
         try {
             channel.close();
@@ -230,6 +235,10 @@ public final class AgentChannel implements Closeable {
                 ByteBuffer frame = outbox.take();
                 while (frame.hasRemaining()) {
                     channel.write(frame);
+                }
+                synchronized (unwritten) {
+                    unwritten.decrementAndGet();
+                    unwritten.notifyAll();
                 }
             }
         } catch (InterruptedException e) {
@@ -285,9 +294,30 @@ public final class AgentChannel implements Closeable {
         return e;
     }
 
-    /** Asks the agent to sync and power the guest off. */
+    /**
+     * Asks the agent to sync and power the guest off, and waits (at most {@code 5 s}) until the
+     * request and every frame before it are written to the port, so that a caller may close the
+     * channel right after (the writer thread would otherwise drop what it had not sent).
+     *
+     * @throws IOException when the channel is closed or its port failed
+     */
     public void powerOff() throws IOException {
         send('Q', 0, new byte[0]);
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        synchronized (unwritten) {
+            while (unwritten.get() > 0 && closed.getNow(null) == null) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    return; // the agent does not read its port: the caller's own bounds take over
+                }
+                try {
+                    unwritten.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /**
@@ -349,6 +379,7 @@ public final class AgentChannel implements Closeable {
             throw why instanceof IOException io ? io : new AgentException(AgentException.Kind.CLOSED, why.getMessage());
         }
         ByteBuffer f = ByteBuffer.allocate(9 + payload.length).put((byte) type).putInt(id).putInt(payload.length).put(payload);
+        unwritten.incrementAndGet();
         outbox.add(f.flip());
     }
 

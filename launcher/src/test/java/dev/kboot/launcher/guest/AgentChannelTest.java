@@ -263,4 +263,21 @@ class AgentChannelTest {
         assertEquals(ok.id(), f[1]);
         assertArrayEquals("true".getBytes(StandardCharsets.US_ASCII), java.util.Arrays.copyOfRange((byte[]) f[2], 9, 13));
     }
+
+    @Test
+    void aPowerOffIsOnThePortWhenTheChannelIsClosedRightAfter() throws Exception {
+        // kboot libvirt stop does exactly this: connect, power off, close (the request was lost
+        // in the writer thread's queue, and the domain destroyed after its timeout)
+        for (int i = 0; i < 50; i++) {
+            channel.ping(); // frames before it go out first
+        }
+        channel.powerOff();
+        channel.close();
+        DataInputStream in = new DataInputStream(Channels.newInputStream(peer));
+        Object[] f;
+        do {
+            f = hostFrame(in);
+        } while ((char) f[0] == 'P');
+        assertEquals('Q', f[0]);
+    }
 }
