@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
         description = "Imageless boot launcher and kernel test harness: boots a NixOS bootspec closure with "
                 + "direct kernel boot over virtiofs, runs commands and test suites in it, and judges the results.",
         subcommands = {RunCommand.class, ShellCommand.class, TestCommand.class, ResultsCommand.class, DoctorCommand.class, LibvirtCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: see the table in kboot --help (0 success, 1 failed verdict, 2 incomplete run, 64-69 bad input or host, 78 libvirt refused, 124 timeout, 130 interrupted, 255 guest crash)."})
+        // every command's help and man page ends with the exit-code table, made from ExitCode
+        resourceBundle = "dev.kboot.cli.ExitCodes")
 public final class Main {
     static final String PREFIX = "kboot: ";
 
@@ -106,14 +107,6 @@ public final class Main {
             e.flush();
             return ExitCode.INTERNAL.code();
         });
-        StringBuilder codes = new StringBuilder();
-        for (ExitCode c : ExitCode.values()) {
-            codes.append(String.format("  %3d  %s%n", c.code(), c.meaning()));
-        }
-        cl.getCommandSpec().usageMessage().footer("", "Exit codes:", codes.toString());
-        for (CommandLine sub : cl.getSubcommands().values()) {
-            sub.getCommandSpec().usageMessage().footer("", "Exit codes: see 'kboot --help'.");
-        }
         return cl;
     }
 

@@ -36,6 +36,42 @@ class CompletionIT {
         assertEquals(List.of("always", "auto"), complete("kboot doctor --color a").stream().sorted().toList());
     }
 
+    /**
+     * What zsh lists when {@code line} is typed at an interactive prompt and TAB pressed: zsh's own
+     * line editor (driven through a pseudo-terminal by zsh's zpty module), compinit, and the
+     * script as a user sources it ({@code source <(kboot completion zsh)}).
+     *
+     * @return the words of the listing zsh prints below the prompt
+     */
+    static List<String> zshComplete(String line) throws Exception {
+        String driver = String.join("\n",
+                "zmodload zsh/zpty",
+                "zpty -b z 'TERM=dumb zsh -f -i'",
+                "zpty -w z 'PS1=\"READY> \"; autoload -Uz compinit && compinit -u -D; source '\"$1\"'; LISTMAX=0; print -r -- SOURCED'",
+                "zpty -r z junk '*SOURCED*'",
+                "zpty -r z junk '*READY> '",
+                "zpty -w -n z \"$2\"$'\\t'",
+                "zpty -r z out '*READY> *'", // the prompt is drawn again below the listing
+                "print -r -- \"$out\"",
+                "zpty -d z");
+        Process p = new ProcessBuilder("timeout", "90", "zsh", "-f", "-c", driver, "zsh-completion", TARGET.resolve("completion/kboot").toString(), line)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "zsh did not end");
+        assertEquals(0, p.exitValue(), "zsh did not list (timeout(1) ends it with 124): " + out);
+        String listing = out.substring(out.indexOf(line) + line.length()).replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", " ").replaceAll("\\p{Cntrl}", " ");
+        return java.util.Arrays.stream(listing.split("\\s+")).filter(w -> !w.isEmpty() && !w.equals("READY>")).toList();
+    }
+
+    @Test
+    void zshListsRunsOptionsAtTab() throws Exception {
+        List<String> words = zshComplete("kboot run --");
+        assertTrue(words.containsAll(List.of("--kernel", "--modules", "--initrd", "--timeout", "--color")), words.toString());
+        assertTrue(words.stream().allMatch(w -> w.startsWith("--")), words.toString());
+        List<String> commands = zshComplete("kboot ");
+        assertTrue(commands.containsAll(List.of("run", "shell", "test", "results", "doctor", "libvirt", "completion")), commands.toString());
+    }
+
     @Test
     void theCommandPrintsTheScriptTheBuildInstalls() throws Exception {
         Cli bash = Cli.run("completion", "bash");
@@ -57,11 +93,21 @@ class CompletionIT {
             assertTrue(Files.isRegularFile(adoc), adoc.toString());
         }
         assertTrue(Files.readString(TARGET.resolve("man/adoc/kboot-run.adoc")).contains("--kernel"));
+        // every page ends with the exit-code table, from ExitCode (as the README's table)
+        for (String page : List.of("kboot", "kboot-run", "kboot-test", "kboot-doctor", "kboot-results-import", "kboot-libvirt-define")) {
+            String adoc = Files.readString(TARGET.resolve("man/adoc/" + page + ".adoc"));
+            String section = adoc.substring(adoc.indexOf("// tag::picocli-generated-man-section-exit-status[]"));
+            assertTrue(section.startsWith("// tag::picocli-generated-man-section-exit-status[]\n== Exit codes:\n"), page + ": " + section);
+            for (dev.kboot.launcher.ExitCode c : dev.kboot.launcher.ExitCode.values()) {
+                assertTrue(section.contains("*" + c.code() + "*::\n  " + c.meaning()), page + " lacks exit code " + c.code() + ": " + section);
+            }
+        }
         if (Files.isExecutable(Path.of("/usr/bin/asciidoctor"))) {
             Path man = TARGET.resolve("man/man1/kboot-run.1");
             assertTrue(Files.isRegularFile(man), "asciidoctor made the man(7) page: " + man);
             String troff = Files.readString(man);
             assertTrue(troff.contains(".TH \"KBOOT\\-RUN\" \"1\"") && troff.contains("\\-\\-kernel"), troff.substring(0, Math.min(600, troff.length())));
+            assertTrue(troff.contains(".SH \"EXIT CODES:\"") && troff.contains("kernel panic or the guest dying unexpectedly"), troff);
         }
     }
 }

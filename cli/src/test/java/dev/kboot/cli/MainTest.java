@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kboot.launcher.ExitCode;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,14 @@ class MainTest {
         assertEquals(0, r.code());
         for (String s : new String[] {"run", "Exit codes:", " 64 ", " 65 ", " 66 ", " 69 ", "124", "125", "255"}) {
             assertTrue(r.out().contains(s), s + " in " + r.out());
+        }
+        // and every subcommand's help, from the same ExitCode meanings
+        for (String[] sub : new String[][] {{"run", "--help"}, {"results", "import", "--help"}, {"libvirt", "define", "--help"}}) {
+            String help = Cli.run(sub).out();
+            for (ExitCode c : ExitCode.values()) {
+                assertTrue(help.matches("(?s).*\\n\\s*" + c.code() + "\\s+" + java.util.regex.Pattern.quote(c.meaning().substring(0, 20)) + ".*"),
+                        String.join(" ", sub) + " lacks " + c.code() + ": " + help);
+            }
         }
     }
 
