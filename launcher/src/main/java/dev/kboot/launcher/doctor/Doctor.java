@@ -4,6 +4,8 @@ import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.bootspec.Closure;
 import dev.kboot.launcher.kernel.KernelImage;
 import dev.kboot.launcher.kernel.KernelInspector;
+import dev.kboot.launcher.qemu.Machine;
+import dev.kboot.launcher.qemu.QemuBinary;
 import dev.kboot.launcher.vm.Planner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,7 +78,15 @@ public final class Doctor {
         Path initrd = r.initrd() != null ? r.initrd()
                 : closure == null ? null : closure.bootspec().initrd().map(closure::toHost).filter(Files::isRegularFile).orElse(null);
         Optional<Path> modules = Planner.modulesDir(r.modules(), kernelPath, image.release());
-        String label = "Linux " + image.release() + " (" + kernelPath + ")" + (initrd == null ? "" : " with " + (r.initrd() != null ? r.initrd() : "the closure's initrd"));
-        return new Report(host, KernelPreflight.check(image, modules.orElse(null), initrd), label);
+        // the machine `kboot run` would pick here (microvm where QEMU has it): its own needs are checked
+        Machine machine;
+        try {
+            machine = QemuBinary.find(r.qemu()).microvm() ? Machine.MICROVM : Machine.Q35;
+        } catch (KbootException e) {
+            machine = null; // no QEMU (a host check says so): check what every machine needs
+        }
+        String label = "Linux " + image.release() + " (" + kernelPath + ")" + (initrd == null ? "" : " with " + (r.initrd() != null ? r.initrd() : "the closure's initrd"))
+                + (machine == null ? "" : " on " + machine.qemuName());
+        return new Report(host, KernelPreflight.check(image, modules.orElse(null), initrd, machine), label);
     }
 }

@@ -78,6 +78,55 @@ class KernelPreflightIT {
         assertTrue(byName(checks).get("kernel config").detail().contains("config-" + image.release()), "the file beside the kernel is read first");
     }
 
+    /** The Debian config with some lines replaced: what a kernel built without those options would have. */
+    private List<Check> checkConfigWith(Map<String, String> replacements, dev.kboot.launcher.qemu.Machine machine) throws Exception {
+        String config = Files.readString(kernelPackage.resolve("config"));
+        for (Map.Entry<String, String> e : replacements.entrySet()) {
+            assertTrue(config.contains("\n" + e.getKey() + "\n"), e.getKey());
+            config = config.replace("\n" + e.getKey() + "\n", "\n" + e.getValue() + "\n");
+        }
+        return KernelPreflight.check(image.release(), KernelConfig.parse(config, "test"), ModulesIndex.read(kernelPackage.resolve("lib/modules"), image.release()),
+                InitrdModules.read(initrd), machine);
+    }
+
+    @Test
+    void microvmNeedsAcpiForItsPciHostBridgeAndQ35DoesNot() throws Exception {
+        Map<String, String> noAcpi = Map.of("CONFIG_ACPI=y", "# CONFIG_ACPI is not set", "CONFIG_PCI_MMCONFIG=y", "# CONFIG_PCI_MMCONFIG is not set");
+        List<Check> microvm = checkConfigWith(noAcpi, dev.kboot.launcher.qemu.Machine.MICROVM);
+        assertEquals(List.of("CONFIG_ACPI is not set: needed for microvm's PCIe host bridge, described only in ACPI tables",
+                "CONFIG_PCI_MMCONFIG is not set: needed for microvm's PCI config space (ECAM, from ACPI's MCFG; microvm has no 0xCF8 ports)"),
+                KernelPreflight.failures(microvm));
+        assertEquals("set CONFIG_ACPI=y, or boot with --machine q35", byName(microvm).get("CONFIG_ACPI").fix());
+        List<Check> q35 = checkConfigWith(noAcpi, dev.kboot.launcher.qemu.Machine.Q35);
+        assertEquals(List.of(), KernelPreflight.failures(q35), "q35 finds PCI through its 0xCF8 ports");
+        assertEquals(null, byName(q35).get("CONFIG_ACPI"));
+        assertEquals(Check.Level.OK, byName(KernelPreflight.check(image, kernelPackage.resolve("lib/modules"), initrd, dev.kboot.launcher.qemu.Machine.MICROVM))
+                .get("CONFIG_ACPI").level(), "the Debian kernel has ACPI");
+    }
+
+    @Test
+    void virtioMmioDoesNotStandInForVirtioPci() throws Exception {
+        List<Check> checks = checkConfigWith(Map.of("CONFIG_VIRTIO_PCI=m", "# CONFIG_VIRTIO_PCI is not set", "CONFIG_VIRTIO_MMIO=m", "CONFIG_VIRTIO_MMIO=y"),
+                dev.kboot.launcher.qemu.Machine.MICROVM);
+        Check pci = byName(checks).get("CONFIG_VIRTIO_PCI");
+        assertEquals(Check.Level.FAIL, pci.level());
+        assertTrue(pci.fix().contains("CONFIG_VIRTIO_MMIO does not serve: kboot's devices are virtio-pci on microvm too"), pci.fix());
+    }
+
+    @Test
+    void whatTheGuestAgentNeedsIsChecked() throws Exception {
+        List<Check> checks = checkConfigWith(Map.of("CONFIG_SYSFS=y", "# CONFIG_SYSFS is not set", "CONFIG_MEMFD_CREATE=y", "# CONFIG_MEMFD_CREATE is not set",
+                "CONFIG_SIGNALFD=y", "# CONFIG_SIGNALFD is not set"), null);
+        Map<String, Check> c = byName(checks);
+        assertEquals(Check.Level.FAIL, c.get("CONFIG_SYSFS").level());
+        assertTrue(c.get("CONFIG_SYSFS").detail().contains("/sys/class/virtio-ports"), c.get("CONFIG_SYSFS").detail());
+        assertEquals(Check.Level.FAIL, c.get("CONFIG_SIGNALFD").level());
+        assertEquals(Check.Level.WARN, c.get("CONFIG_MEMFD_CREATE").level(), "only commands over 128 KiB need it");
+        for (String option : List.of("CONFIG_VIRTIO_CONSOLE", "CONFIG_UNIX98_PTYS", "CONFIG_PROC_FS")) {
+            assertEquals(Check.Level.OK, c.get(option).level(), option);
+        }
+    }
+
     @Test
     void aModuleTheInitrdDoesNotHoldFailsWithItsDependencies() throws Exception {
         Path without = dir.resolve("initrd");
