@@ -114,6 +114,11 @@ final class RunCommand implements Callable<Integer> {
         } catch (GuestException e) {
             explainEarlyEnd(plan, clock, err);
             throw e;
+        } catch (KbootException e) {
+            if (e.exitCode() == ExitCode.TIMEOUT) { // -- CMD: --timeout passed before the agent answered
+                explainEarlyEnd(plan, clock, err);
+            }
+            throw e;
         } finally {
             if (timings) {
                 clock.lines().forEach(l -> err.println(Main.PREFIX + l));
