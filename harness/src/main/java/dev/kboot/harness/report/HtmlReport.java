@@ -88,7 +88,7 @@ public final class HtmlReport {
         }
 
         if (comparison != null) {
-            comparison(b, comparison, baseline);
+            comparison(b, comparison, baseline, run.tests().stream().map(t -> t.id()).collect(java.util.stream.Collectors.toSet()));
         }
 
         List<String> notes = new ArrayList<>(run.problems().stream().map(p -> "problem: " + p).toList());
@@ -116,7 +116,11 @@ public final class HtmlReport {
         }
     }
 
-    private static void comparison(StringBuilder b, Comparison cmp, String baseline) {
+    /**
+     * The comparison's entries, regressions first; an entry links to its row in the table of tests,
+     * and one this run has no row for (a test only the baseline has: missing) is named without a link.
+     */
+    private static void comparison(StringBuilder b, Comparison cmp, String baseline, java.util.Set<dev.kboot.harness.model.TestId> rows) {
         b.append("<section id=\"comparison\"><h2>Against the baseline</h2>\n<p>");
         cmp.counts().forEach((c, n) -> {
             if (n > 0) {
@@ -134,7 +138,9 @@ public final class HtmlReport {
             b.append("<h3 id=\"change-").append(c.key()).append("\" class=\"c-").append(c.key()).append("\">")
                     .append(es.size()).append(' ').append(c.key()).append(es.size() == 1 || c.key().endsWith("s") ? "" : "s").append("</h3>\n<ul class=\"changes\">");
             for (Comparison.Entry e : es) {
-                b.append("<li><a href=\"#").append(anchor(e.id().toString())).append("\">").append(esc(e.id().toString())).append("</a> ")
+                b.append(rows.contains(e.id())
+                                ? "<li><a href=\"#" + anchor(e.id().toString()) + "\">" + esc(e.id().toString()) + "</a> "
+                                : "<li><span class=\"absent\" title=\"not in this run: no row below\">" + esc(e.id().toString()) + "</span> ")
                         .append(e.base() == null ? "(absent)" : e.base().key()).append(" → ").append(e.head() == null ? "(absent)" : e.head().key())
                         .append("</li>");
             }
@@ -269,7 +275,7 @@ public final class HtmlReport {
             td.reason{color:var(--muted);max-width:480px;overflow:hidden;text-overflow:ellipsis}.tag{font-size:11px;color:var(--miss)}.tag.inc{color:var(--fail)}
             tr.detail td{background:#fafbfc}pre{font:12px/1.4 ui-monospace,monospace;white-space:pre-wrap;word-break:break-all;max-height:420px;overflow:auto;background:#f6f8fa;padding:8px;margin:4px 0}
             .incident{border-left:3px solid var(--skip);padding-left:8px;margin:6px 0}.incident.fatal{border-color:var(--fail)}.none{color:var(--muted)}
-            ul.changes{margin:0 0 8px;padding-left:20px;font-family:ui-monospace,monospace}svg text{font:12px system-ui,sans-serif;fill:var(--fg)}svg .ms{fill:var(--muted)}
+            ul.changes{margin:0 0 8px;padding-left:20px;font-family:ui-monospace,monospace}.absent{color:var(--muted)}svg text{font:12px system-ui,sans-serif;fill:var(--fg)}svg .ms{fill:var(--muted)}
             svg rect{fill:var(--info)}svg line{stroke:var(--line)}footer{margin-top:24px;color:var(--muted);font-size:12px}
             """;
 

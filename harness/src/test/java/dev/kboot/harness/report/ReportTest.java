@@ -211,4 +211,29 @@ class ReportTest {
         assertTrue(html.contains("<svg") && html.contains("QEMU started"), "the phase timeline");
         assertEquals(1, html.split("<tr class=\"test\"").length - 1);
     }
+
+    @Test
+    void everyLinkOfTheComparisonLeadsToARowAndMissingTestsAreNamedWithoutOne() {
+        TestId kept = TestId.of("kselftest", "timers:nanosleep"), gone = TestId.of("kselftest", "timers:posix_timers"), added = TestId.of("kselftest", "net:new");
+        RunResult base = RunResult.started(info(), List.of("kselftest")).with(TestResult.pass(kept, "ok")).with(TestResult.pass(gone, "ok"))
+                .finish(Instant.parse("2026-11-22T04:00:00Z"));
+        RunResult head = RunResult.started(info(), List.of("kselftest")).with(TestResult.fail(kept, "not ok", "exit 1")).with(TestResult.pass(added, "ok"))
+                .finish(Instant.parse("2026-11-22T05:00:00Z"));
+        Comparison cmp = Comparison.of(base, head);
+        assertEquals(dev.kboot.harness.baseline.Change.MISSING, cmp.tests().stream().filter(e -> e.id().equals(gone)).findFirst().orElseThrow().change());
+        String html = HtmlReport.render(head, cmp, "base/results.json");
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" id=\"([^\"]+)\"").matcher(html);
+        while (m.find()) {
+            ids.add(m.group(1));
+        }
+        java.util.regex.Matcher links = java.util.regex.Pattern.compile("href=\"#([^\"]+)\"").matcher(html);
+        int n = 0;
+        while (links.find()) {
+            n++;
+            assertTrue(ids.contains(links.group(1)), "a link to #" + links.group(1) + " has no element with that id");
+        }
+        assertEquals(2, n, "the regression and the new test link to their rows: " + html);
+        assertTrue(html.contains("<li><span class=\"absent\" title=\"not in this run: no row below\">kselftest/timers:posix_timers</span> pass → (absent)</li>"), html);
+    }
 }
