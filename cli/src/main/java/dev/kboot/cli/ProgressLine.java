@@ -48,6 +48,8 @@ final class ProgressLine implements Progress, AutoCloseable {
     private int timed;
     private TestId current;
     private long currentStart;
+    private String step;
+    private boolean eta = true;
     private boolean drawn;
 
     /**
@@ -102,8 +104,28 @@ final class ProgressLine implements Progress, AutoCloseable {
     @Override
     public synchronized void started(TestId test) {
         current = test;
+        step = null;
         currentStart = clock.getAsLong();
         draw();
+    }
+
+    @Override
+    public synchronized void step(String what) {
+        step = what;
+        current = null;
+        currentStart = clock.getAsLong();
+        draw();
+    }
+
+    /**
+     * For work whose results' durations say nothing of the time left ({@code results import}: the
+     * tests ran elsewhere): no ETA.
+     *
+     * @return this
+     */
+    synchronized ProgressLine withoutEta() {
+        eta = false;
+        return this;
     }
 
     @Override
@@ -177,10 +199,12 @@ final class ProgressLine implements Progress, AutoCloseable {
         b.append(parts.isEmpty() ? "starting" : String.join(" ", parts));
         if (current != null) {
             b.append("  ").append(current).append(' ').append(clockTime(now - currentStart));
+        } else if (step != null) {
+            b.append("  ").append(step).append(' ').append(clockTime(now - currentStart));
         }
-        Long eta = eta(now);
-        if (eta != null) {
-            b.append("  ETA ").append(clockTime(eta));
+        Long left = eta ? eta(now) : null;
+        if (left != null) {
+            b.append("  ETA ").append(clockTime(left));
         }
         return b.toString();
     }

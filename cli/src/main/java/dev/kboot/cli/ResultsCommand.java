@@ -199,7 +199,7 @@ final class ResultsCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             Importer.Outcome o;
-            try (ProgressLine progress = ProgressLine.forStderr(err, common, false)) {
+            try (ProgressLine progress = ProgressLine.forStderr(err, common, false).withoutEta()) {
                 o = Importer.run(new Importer.Request(suite, profile, inputs, results, expunges, baseline,
                         Main.version(), Instant.now()), common.quiet ? null : progress);
             }

@@ -84,4 +84,21 @@ class ProgressLineTest {
         assertEquals("[0 tests] starting  fstests/(run) 1:02:03", p.text(now.get()));
         p.close();
     }
+
+    @Test
+    void anImportShowsItsStagesThenItsTestsWithoutAnEta() {
+        ProgressLine p = line(true).withoutEta();
+        p.step("reading console.log (1/2, 45.2 MiB)");
+        now.addAndGet(3_000);
+        assertEquals("[0 tests] starting  reading console.log (1/2, 45.2 MiB) 0:03", p.text(now.get()));
+        p.planned("kselftest", List.of(A, B), Map.of());
+        p.step("judging 2 results (crashes, expunges)");
+        assertEquals("[0/2 tests] starting  judging 2 results (crashes, expunges) 0:00", p.text(now.get()));
+        p.finished(TestResult.pass(A, "ok 1").withDuration(60_000L));
+        assertEquals("[1/2 test] 1 pass  judging 2 results (crashes, expunges) 0:00", p.text(now.get()),
+                "the tests' own durations (they ran elsewhere) make no ETA");
+        p.started(B);
+        assertEquals("[1/2 test] 1 pass  kselftest/timers/raw_skew 0:00", p.text(now.get()), "a test replaces the stage");
+        p.close();
+    }
 }

@@ -96,8 +96,8 @@ public final class Importer {
      * Imports and writes the results directory, reporting as it goes.
      *
      * @param r        the request
-     * @param progress told when each input is read ({@code SUITE/(reading FILE)} starts) and of every judged
-     *                 result at the end, or null
+     * @param progress told of each stage ({@code reading FILE (2/3, 45.2 MiB)}, then judging and writing),
+     *                 of the tests found once every input is read, and of every judged result at the end, or null
      * @return the run, its comparison and verdict
      * @throws KbootException as {@link #run(Request)}
      */
@@ -126,12 +126,11 @@ public final class Importer {
         List<Path> artifactBases = new ArrayList<>();
         String release = null;
         int base0 = 0;
-        if (progress != null) {
-            progress.planned(suite.id(), List.of(), java.util.Map.of());
-        }
+        int inputNo = 0;
         for (Path in : r.inputs()) {
+            inputNo++;
             if (progress != null) {
-                progress.started(TestId.of(suite.id(), "(reading " + in.getFileName() + ")"));
+                progress.step(reading(in, inputNo, r.inputs().size()));
             }
             if (Files.isDirectory(in)) {
                 artifactBases.add(in);
@@ -212,6 +211,11 @@ public final class Importer {
             }
         }
         results = dedupe(results);
+        if (progress != null) {
+            progress.planned(suite.id(), results.stream().map(TestResult::id).toList(), java.util.Map.of());
+            progress.step("judging " + results.size() + (results.size() == 1 ? " result" : " results") + " (crashes, expunges"
+                    + (base == null ? ")" : ", baseline)"));
+        }
         CrashAttribution.Outcome attributed = CrashAttribution.attribute(results, windows, incidents);
         results = new ArrayList<>(attributed.tests());
 
@@ -232,6 +236,9 @@ public final class Importer {
         RunResult run = new RunResult(info, List.of(suiteName), results, attributed.incomplete(), unused, attributed.unattributed(), false)
                 .finish(r.now());
         Comparison cmp = base == null ? null : Comparison.of(base, run);
+        if (progress != null) {
+            progress.step("writing " + r.resultsDir());
+        }
         ResultsDirectory out = new ResultsDirectory(r.resultsDir());
         out.write(run, cmp, r.baseline() == null ? null : r.baseline().toString());
         out.writeReport(run, cmp, r.baseline() == null ? null : r.baseline().toString());
@@ -239,6 +246,17 @@ public final class Importer {
             run.tests().forEach(progress::finished);
         }
         return new Outcome(run, cmp, Verdict.of(run, cmp));
+    }
+
+    /** @return the progress stage of reading one input: {@code reading console.log (2/3, 45.2 MiB)} */
+    static String reading(Path in, int n, int of) {
+        String size;
+        try {
+            size = Files.isDirectory(in) ? "a directory" : String.format(java.util.Locale.ROOT, "%.1f MiB", Files.size(in) / 1048576.0);
+        } catch (IOException e) {
+            size = "size unknown";
+        }
+        return "reading " + in.getFileName() + " (" + (of > 1 ? n + "/" + of + ", " : "") + size + ")";
     }
 
     /** Keeps real results apart from the "(output)" placeholders of inputs that held none. */

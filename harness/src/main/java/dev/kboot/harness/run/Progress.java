@@ -29,6 +29,15 @@ public interface Progress {
     default void started(TestId test) {
     }
 
+    /**
+     * A stage of work that is no test ({@code reading console.log (2/3, 45.2 MiB)}, {@code judging 812
+     * results}), shown where the running test would be until a test starts or the next stage.
+     *
+     * @param what the stage, one line
+     */
+    default void step(String what) {
+    }
+
     /** @param result a judged result, as recorded */
     void finished(TestResult result);
 
