@@ -9,10 +9,10 @@ cd "$repo"
 # Debian packages: QEMU 7.2 (with the legacy C virtiofsd), busybox, the tools the sample
 # builder uses, a compiler for the static guest agent, Maven and a JDK; asciidoctor for the man
 # pages, chromium for the test of the HTML report and zsh for the test of its completion; libvirt with dnsmasq (its default
-# network's DHCP), and extlinux, fdisk and e2fsprogs for the sample disk image.
+# network's DHCP), extlinux, fdisk and e2fsprogs for the sample disk image, and ovmf (UEFI domains).
 packages=(qemu-system-x86 qemu-utils busybox-static cpio kmod gcc libc6-dev make util-linux
           maven openjdk-17-jdk-headless libvirt0 libvirt-daemon-system libvirt-clients dnsmasq-base
-          extlinux syslinux-common fdisk e2fsprogs nix-bin tmux asciidoctor chromium zsh)
+          extlinux syslinux-common fdisk e2fsprogs nix-bin tmux asciidoctor chromium zsh ovmf)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -88,6 +88,49 @@ class LibvirtCommandTest {
         oneLineError(libvirt("status", n), 66, "no domain named " + n);
     }
 
+    /** @return the domain's inactive definition, read with libvirt-java in this JVM (test:///default's state is the process's) */
+    static String inactiveXml(String name) throws Exception {
+        org.libvirt.Connect c = new org.libvirt.Connect(URI, true);
+        try {
+            org.libvirt.Domain d = c.domainLookupByName(name);
+            try {
+                return d.getXMLDesc(org.libvirt.Domain.XMLFlags.INACTIVE);
+            } finally {
+                d.free();
+            }
+        } finally {
+            c.close();
+        }
+    }
+
+    @Test
+    void uefiWhenAskedIsDefinedIdempotentlyAndChangesBackToBios() throws Exception {
+        String n = name();
+        String[] efi = {"define", image.toString(), "--name", n, "--pool", "default-pool", "--type", "qemu", "--network", "none", "--firmware", "efi"};
+        Cli dry = libvirt(concat(efi, "--dry-run"));
+        assertTrue(dry.out().contains("<os firmware='efi'>") && dry.out().contains("<acpi/>"), "OVMF by libvirt's firmware auto-selection, which needs ACPI: " + dry.out());
+        Cli first = libvirt(efi);
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.out().startsWith("domain " + n + ": created\n"), first.out());
+        assertTrue(inactiveXml(n).contains("<os firmware='efi'>"), inactiveXml(n));
+        assertEquals("domain " + n + ": unchanged\n", libvirt(efi).out(), "uefi is the same as efi");
+        efi[efi.length - 1] = "uefi";
+        assertEquals("domain " + n + ": unchanged\n", libvirt(efi).out());
+        efi[efi.length - 1] = "bios";
+        Cli bios = libvirt(efi);
+        assertEquals(0, bios.code(), bios.err());
+        assertTrue(bios.out().startsWith("domain " + n + ": updated"), bios.out());
+        assertFalse(inactiveXml(n).contains("firmware="), inactiveXml(n));
+        Cli undefine = libvirt("undefine", n, "--remove-storage", "--nvram");
+        assertEquals(0, undefine.code(), undefine.err());
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
     @Test
     void aDryRunPrintsTheDefinitionAndDefinesNothing() {
         String n = name();
@@ -115,7 +158,7 @@ class LibvirtCommandTest {
         Files.createDirectories(empty);
         oneLineError(libvirt("define", empty.toString(), "--name", "x"), 66, "disk image");
         oneLineError(libvirt("define", img, "--name", "x", "--pool", "nope"), 66, "[VIR_ERR_NO_STORAGE_POOL]");
-        oneLineError(Cli.run("libvirt", "list", "--connect", "no scheme"), 64, "--connect no scheme");
+        oneLineError(Cli.run("libvirt", "list", "--connect", "no scheme"), 64, "cannot connect to no scheme: internal error: Unable to parse URI no scheme");
         oneLineError(libvirt("apply", tmp.resolve("absent.yaml").toString()), 66, "declaration not found");
         oneLineError(libvirt("stop", "x", "--timeout", "soon"), 64, "--timeout: 'soon' is not a duration");
         oneLineError(Cli.run("test", "--libvirt", "x", "--suite", "command:smoke", KbootProcess.SAMPLE.toString()), 64, "RESULT and --libvirt exclude each other");

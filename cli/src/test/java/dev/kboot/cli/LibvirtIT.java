@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -82,11 +83,26 @@ class LibvirtIT {
                 LibvirtHost.virsh("pool-undefine", RUN);
                 Files.deleteIfExists(poolDir);
             }
-            List<String> qemus = ProcessHandle.allProcesses()
-                    .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains("guest=" + RUN)).orElse(false))
-                    .map(p -> p.pid() + "").toList();
-            if (!qemus.isEmpty()) {
-                failures.add("QEMU processes left: " + qemus);
+            // kboot's default state directories (a define that failed before --state-dir was used, or used none)
+            Path stateBase = Path.of("/var/lib/kboot/libvirt");
+            if (Files.isDirectory(stateBase)) {
+                try (var dirs = Files.list(stateBase)) {
+                    for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(RUN)).toList()) {
+                        deleteTree(d);
+                        failures.add("state directory " + d + " was left");
+                    }
+                }
+            }
+            // what libvirt ran for this run's domains and kboot ran for the tests: QEMU (guest=NAME),
+            // virtiofsd (its socket in the domain's directory, its wrapper in this run's state
+            // directories), kboot itself; killed, and named as a failure
+            String tmp = dir.toString();
+            List<ProcessHandle> left = ProcessHandle.allProcesses()
+                    .filter(p -> p.pid() != ProcessHandle.current().pid())
+                    .filter(p -> p.info().commandLine().map(c -> c.contains(RUN) || c.contains(tmp)).orElse(false)).toList();
+            for (ProcessHandle p : left) {
+                failures.add("process left: " + p.pid() + " " + p.info().commandLine().orElse("?"));
+                p.destroyForcibly();
             }
         } finally {
             if (host != null) {
@@ -94,6 +110,14 @@ class LibvirtIT {
             }
         }
         assertEquals(List.of(), failures, "kboot left nothing behind");
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     static KbootProcess kboot(String... args) throws Exception {
@@ -190,6 +214,35 @@ class LibvirtIT {
         assertEquals(0, undefine.process.exitValue(), undefine.err());
         assertTrue(LibvirtHost.virsh("dominfo", name).code() != 0, "the domain is gone");
         assertFalse(Files.exists(state), "kboot's state directory is gone");
+    }
+
+    @Test
+    void uefiWhenAskedStartsOnOvmfAndUndefineRemovesItsNvramWhenTold() throws Exception {
+        // no boot is waited for: the domain is started (libvirt picks OVMF then, from Debian's ovmf
+        // package's firmware descriptors) and destroyed at once; the sample image is BIOS-only
+        String name = RUN + "-efi";
+        Path state = dir.resolve("state-efi");
+        KbootProcess define = kboot("libvirt", "define", IMAGE.toString(), "--name", name, "--type", "qemu", "--pool", RUN, "--network", "none",
+                "--firmware", "efi", "--state-dir", state.toString(), "--state", "running", "--connect", LibvirtHost.URI);
+        try {
+            assertEquals(0, define.process.exitValue(), define.err());
+            assertTrue(define.out().startsWith("domain " + name + ": created, started\n"), define.out());
+            String live = LibvirtHost.virsh("dumpxml", name).out();
+            java.util.regex.Matcher nvram = java.util.regex.Pattern.compile("<nvram[^>]*>([^<]+)</nvram>").matcher(live);
+            assertTrue(live.contains("<os firmware='efi'>") && live.matches("(?s).*<loader [^>]*>/usr/share/OVMF/OVMF_CODE[^<]*</loader>.*") && nvram.find(), live);
+            Path vars = Path.of(nvram.group(1));
+            assertTrue(Files.isRegularFile(vars), "libvirt made the domain's NVRAM: " + vars);
+            KbootProcess stop = kboot("libvirt", "stop", name, "--timeout", "1s", "--connect", LibvirtHost.URI);
+            assertEquals(0, stop.process.exitValue(), stop.err());
+            KbootProcess undefine = kboot("libvirt", "undefine", name, "--remove-storage", "--nvram", "--connect", LibvirtHost.URI);
+            assertEquals(0, undefine.process.exitValue(), undefine.err());
+            assertFalse(Files.exists(vars), "--nvram removed " + vars);
+        } finally {
+            if (LibvirtHost.virsh("dominfo", name).code() == 0) {
+                LibvirtHost.virsh("destroy", name);
+                kboot("libvirt", "undefine", name, "--remove-storage", "--nvram", "--connect", LibvirtHost.URI);
+            }
+        }
     }
 
     @Test

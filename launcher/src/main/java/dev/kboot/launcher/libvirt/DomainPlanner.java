@@ -128,7 +128,10 @@ public final class DomainPlanner {
                     + "fstests, blktests and LTP need it (their results are written there)");
         }
         if (!host.local()) {
-            notes.add("the libvirt host is remote: " + stateDir + " must exist there (kboot creates it only on this host)");
+            notes.add("the libvirt host is remote: " + stateDir + " must exist there (kboot creates it only on this host)"
+                    + (fs.stream().anyMatch(f -> f.binary().isPresent())
+                            ? " and hold kboot's read-only virtiofsd wrapper " + wrapper.getFileName()
+                            + " (a define of the same domain run on that host writes both)" : ""));
         }
         var uuid = r.effectiveUuid();
         DomainSpec spec = new DomainSpec(r.name(), uuid, r.type(), r.memoryBytes(), r.cpus(), r.firmware(), boot, r.network(),

@@ -2,7 +2,6 @@ package dev.kboot.launcher.libvirt;
 
 import dev.kboot.launcher.ExitCode;
 import dev.kboot.launcher.KbootException;
-import java.net.URI;
 import java.util.Locale;
 import org.libvirt.Connect;
 import org.libvirt.Library;
@@ -36,9 +35,12 @@ public final class LibvirtConnection implements AutoCloseable {
     private final String uri;
     private boolean closed;
 
-    private LibvirtConnection(Connect connect, String uri) {
+    private final String canonical;
+
+    private LibvirtConnection(Connect connect, String uri, String canonical) {
         this.connect = connect;
         this.uri = uri;
+        this.canonical = canonical;
     }
 
     private static synchronized void init() {
@@ -67,30 +69,37 @@ public final class LibvirtConnection implements AutoCloseable {
     }
 
     /**
-     * Opens {@code uri} read-write.
+     * Opens {@code uri} read-write. Any URI libvirt takes is taken: kboot does not parse it first
+     * (libvirt's parser is more lenient than java.net.URI: host names with underscores, IPv6 zone
+     * ids, and the aliases of libvirt.conf's {@code uri_aliases}, which have no scheme). What kboot
+     * decides from the URI (local or remote, session, test driver) it reads from the URI libvirt
+     * reports for the open connection ({@code virConnectGetURI}: aliases resolved).
      *
-     * @param uri a libvirt URI, or null for {@value #DEFAULT_URI}
+     * @param uri a libvirt URI (or alias), or null for {@value #DEFAULT_URI}
      * @return the connection; close it
-     * @throws KbootException 64 for a URI that does not parse, 69 when the daemon cannot be
-     *                        reached or refuses the connection (with a hint), others per
-     *                        {@link LibvirtErrors}
+     * @throws KbootException 64 for an empty URI, 69 when the daemon cannot be reached or refuses
+     *                        the connection or libvirt cannot parse the URI (with a hint), others
+     *                        per {@link LibvirtErrors}
      */
     public static LibvirtConnection open(String uri) {
         String u = uri == null ? DEFAULT_URI : uri;
-        try {
-            URI parsed = new URI(u);
-            if (parsed.getScheme() == null) {
-                throw KbootException.usage("--connect " + u + ": expected a libvirt URI such as qemu:///system, test:///default or qemu+ssh://host/system");
-            }
-        } catch (java.net.URISyntaxException e) {
-            throw KbootException.usage("--connect " + u + ": not a URI (" + e.getReason() + ")");
+        if (u.isBlank()) {
+            throw KbootException.usage("--connect '': expected a libvirt URI such as qemu:///system, test:///default or qemu+ssh://host/system");
         }
         init();
+        Connect connect;
         try {
-            return new LibvirtConnection(new Connect(u, false), u);
+            connect = new Connect(u, false);
         } catch (LibvirtException e) {
             throw LibvirtErrors.of("cannot connect to " + u, e, u);
         }
+        String canonical;
+        try {
+            canonical = connect.getURI();
+        } catch (LibvirtException e) {
+            canonical = null;
+        }
+        return new LibvirtConnection(connect, u, canonical == null || canonical.isBlank() ? u : canonical);
     }
 
     /** @return libvirt-java's handle (for this package) */
@@ -103,33 +112,110 @@ public final class LibvirtConnection implements AutoCloseable {
         return uri;
     }
 
+    /** @return the URI libvirt reports for this connection (an alias resolved), else the URI as given */
+    public String canonicalUri() {
+        return canonical;
+    }
+
     /** @return whether this is libvirt's in-process test driver (nothing runs, no file is touched) */
     public boolean isTest() {
-        return uri.toLowerCase(Locale.ROOT).startsWith("test:");
+        return scheme(canonical).equals("test");
     }
 
     /**
      * @return whether the driver runs on this host, so that the paths in its domains (agent
      *         socket, console log, shares) are this host's: a URI without a host name, or with
-     *         {@code localhost}
+     *         {@code localhost}, {@code 127.0.0.1} or {@code ::1}
      */
     public boolean isLocal() {
+        return isLocal(canonical);
+    }
+
+    /**
+     * @return whether this is a per-user (session) driver: paths go below the user's home, and
+     *         libvirt refuses virtiofs ("virtiofs is not yet supported in session mode", libvirt
+     *         9.0). Not for root on this host: libvirt serves root's {@code qemu:///session} from
+     *         the system daemon (the same domains as {@code qemu:///system}, seen with Debian's
+     *         libvirt 9.0), so it is the system driver to kboot too
+     */
+    public boolean isSession() {
+        return path(canonical).equals("/session") && !(isLocal() && ROOT);
+    }
+
+    /** Whether kboot runs as root (the owner of /proc/self). */
+    private static final boolean ROOT = runsAsRoot();
+
+    private static boolean runsAsRoot() {
         try {
-            String host = new URI(uri).getHost();
-            return host == null || host.isEmpty() || host.equals("localhost");
-        } catch (java.net.URISyntaxException e) {
+            return ((Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (java.io.IOException | RuntimeException e) {
             return false;
         }
     }
 
-    /** @return whether this is a per-user (session) driver: paths go below the user's home */
-    public boolean isSession() {
-        try {
-            String path = new URI(uri).getPath();
-            return path != null && path.equals("/session");
-        } catch (java.net.URISyntaxException e) {
-            return false;
+    /**
+     * Whether a libvirt URI names this host, read as libvirt's virURIParse splits a URI
+     * (scheme{@code ://}[user{@code @}]host[{@code :}port]{@code /}path[{@code ?}query]), not with
+     * java.net.URI, which gives no host for a name with an underscore.
+     *
+     * @param uri a libvirt URI
+     * @return true when its host part is empty or names the loopback
+     */
+    static boolean isLocal(String uri) {
+        String host = host(uri).toLowerCase(Locale.ROOT);
+        return host.isEmpty() || host.equals("localhost") || host.equals("127.0.0.1") || host.equals("::1");
+    }
+
+    /** @return the scheme's driver part, lower case ({@code qemu} of {@code qemu+ssh}), or "" */
+    static String scheme(String uri) {
+        int colon = uri.indexOf(':');
+        if (colon <= 0) {
+            return "";
         }
+        String s = uri.substring(0, colon).toLowerCase(Locale.ROOT);
+        int plus = s.indexOf('+');
+        return plus < 0 ? s : s.substring(0, plus);
+    }
+
+    /** @return the host of {@code scheme://[user@]host[:port]/...}, without brackets or zone, or "" */
+    static String host(String uri) {
+        int start = uri.indexOf("://");
+        if (start < 0) {
+            return "";
+        }
+        String rest = uri.substring(start + 3);
+        int end = 0;
+        while (end < rest.length() && "/?#".indexOf(rest.charAt(end)) < 0) {
+            end++;
+        }
+        String authority = rest.substring(0, end);
+        authority = authority.substring(authority.lastIndexOf('@') + 1);
+        if (authority.startsWith("[")) {
+            int close = authority.indexOf(']');
+            String h = close < 0 ? authority.substring(1) : authority.substring(1, close);
+            int zone = h.indexOf('%');
+            return zone < 0 ? h : h.substring(0, zone);
+        }
+        int port = authority.lastIndexOf(':');
+        return port < 0 ? authority : authority.substring(0, port);
+    }
+
+    /** @return the path of {@code scheme://authority/path?query}, or "" */
+    static String path(String uri) {
+        int start = uri.indexOf("://");
+        if (start < 0) {
+            return "";
+        }
+        String rest = uri.substring(start + 3);
+        int slash = rest.indexOf('/');
+        if (slash < 0) {
+            return "";
+        }
+        String p = rest.substring(slash);
+        int q = p.indexOf('?');
+        p = q < 0 ? p : p.substring(0, q);
+        int h = p.indexOf('#');
+        return h < 0 ? p : p.substring(0, h);
     }
 
     /**

@@ -46,6 +46,9 @@ public final class LibvirtErrors {
         if (code == null) {
             return ExitCode.UNAVAILABLE;
         }
+        if (message != null && message.contains("Unable to parse URI")) {
+            return ExitCode.USAGE; // a --connect value libvirt's own URI parser refuses
+        }
         if (code == Error.ErrorNumber.VIR_ERR_OPERATION_INVALID && message != null && message.contains(" is not active")) {
             return ExitCode.UNAVAILABLE; // an inactive network or pool: the host is not ready, nothing was refused
         }
@@ -75,6 +78,9 @@ public final class LibvirtErrors {
                 return "is libvirtd running? (systemctl start libvirtd; without systemd: virtlogd -d && libvirtd -d)";
             }
             return "is libvirtd running and is " + (uri == null ? "the URI" : uri) + " right?";
+        }
+        if (m.contains("Unable to parse URI")) {
+            return "expected a libvirt URI such as qemu:///system, qemu:///session, test:///default or qemu+ssh://host/system";
         }
         if (code == Error.ErrorNumber.VIR_ERR_AUTH_FAILED || m.contains("authentication failed") || m.contains("Permission denied")) {
             return "permission denied: run as root, or join the libvirt group (or use qemu:///session)";
