@@ -35,8 +35,13 @@ public final class DomainXml {
                         ? Xml.el("kboot:bootspec").attr("label", m.label().orElse(null)).attr("toplevel", m.toplevel().orElse(null)) : null)
                 .add(Xml.el("kboot:state").attr("dir", m.stateDir()));
 
+        // UEFI: OVMF by libvirt's firmware auto-selection, without Secure Boot: Debian's ovmf ranks
+        // its Secure Boot build with Microsoft's keys enrolled first (40-edk2-x86_64-secure-enrolled.json),
+        // which would refuse a NixOS image's unsigned systemd-boot or grub
         Xml os = Xml.el("os").attr("firmware", spec.firmware() == DomainSpec.Firmware.EFI ? "efi" : null)
-                .add(Xml.text("type", "hvm").attr("arch", "x86_64").attr("machine", "q35"));
+                .add(Xml.text("type", "hvm").attr("arch", "x86_64").attr("machine", "q35"))
+                .add(spec.firmware() == DomainSpec.Firmware.EFI
+                        ? Xml.el("firmware").add(Xml.el("feature").attr("enabled", "no").attr("name", "secure-boot")) : null);
         if (spec.boot() instanceof DomainSpec.KernelBoot k) {
             os = os.add(Xml.text("kernel", k.kernel().toString()))
                     .add(k.initrd().map(i -> Xml.text("initrd", i.toString())).orElse(null))
