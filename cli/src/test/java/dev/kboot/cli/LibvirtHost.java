@@ -16,17 +16,24 @@ import org.awaitility.Awaitility;
  * A real libvirt daemon for the end-to-end tests, on a host without systemd: starts
  * {@code virtlogd -d} and {@code libvirtd -d} when libvirtd does not answer, and the
  * {@code default} network when it is inactive; {@link #close()} undoes exactly what it did (the
- * network, then the daemons it started, by the pids in their pid files).
+ * network, then the daemons it started, by the pids in their pid files). One holder at a time on
+ * a host: {@link #up()} takes an exclusive lock on {@value #LOCK} until {@link #close()}, so that
+ * two test runs (two checkouts on one machine) never stop the daemon under each other.
  */
 final class LibvirtHost implements AutoCloseable {
     static final String URI = "qemu:///system";
     private static final Duration READY = Duration.ofSeconds(90);
 
+    static final String LOCK = "/run/lock/kboot-libvirt-it.lock";
     private final List<Path> startedDaemons = new ArrayList<>();
+    private java.nio.channels.FileChannel lockFile;
     private boolean startedNetwork;
 
     static LibvirtHost up() throws Exception {
         LibvirtHost h = new LibvirtHost();
+        Files.createDirectories(Path.of(LOCK).getParent());
+        h.lockFile = java.nio.channels.FileChannel.open(Path.of(LOCK), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        h.lockFile.lock(); // waits for another run's tests to end
         try {
             if (!answers()) {
                 h.daemon("virtlogd", Path.of("/run/virtlogd.pid"));
@@ -92,14 +99,20 @@ final class LibvirtHost implements AutoCloseable {
     /** Stops the network and the daemons this host started, in reverse order. */
     @Override
     public void close() throws Exception {
-        if (startedNetwork) {
-            virsh("net-destroy", "default");
-        }
-        for (int i = startedDaemons.size() - 1; i >= 0; i--) {
-            Optional<ProcessHandle> p = pid(startedDaemons.get(i)).flatMap(ProcessHandle::of);
-            if (p.isPresent()) {
-                p.get().destroy();
-                p.get().onExit().get(60, TimeUnit.SECONDS);
+        try {
+            if (startedNetwork) {
+                virsh("net-destroy", "default");
+            }
+            for (int i = startedDaemons.size() - 1; i >= 0; i--) {
+                Optional<ProcessHandle> p = pid(startedDaemons.get(i)).flatMap(ProcessHandle::of);
+                if (p.isPresent()) {
+                    p.get().destroy();
+                    p.get().onExit().get(60, TimeUnit.SECONDS);
+                }
+            }
+        } finally {
+            if (lockFile != null) {
+                lockFile.close(); // releases the lock
             }
         }
     }
