@@ -41,6 +41,10 @@ public final class BootOptions {
     @Option(names = "--append", paramLabel = "ARGS", description = "Extra kernel command line words, appended last.")
     String append = "";
 
+    @Option(names = "--fast", description = "Skip boot work a developer's run does not need: adds documented kernel parameters "
+            + "(cryptomgr.notests; --dry-run lists them) before --append. Never implied by 'kboot test'.")
+    boolean fast;
+
     @Option(names = "--cpus", paramLabel = "N", defaultValue = "2", description = "vCPUs (default: ${DEFAULT-VALUE}).")
     int cpus;
 
@@ -79,6 +83,6 @@ public final class BootOptions {
         }
         List<Share> parsed = shares.stream().map(Share::parse).toList();
         return new BootRequest(Path.of(result), specialisation, kernel, initrd, modules, store, parsed, append, cpus,
-                Units.memoryBytes("--memory", memory), choice, machine.toLowerCase(Locale.ROOT), qemu, virtiofsd, qemuArgs, agent);
+                Units.memoryBytes("--memory", memory), choice, machine.toLowerCase(Locale.ROOT), qemu, virtiofsd, qemuArgs, agent, fast);
     }
 }

@@ -317,6 +317,9 @@ final class RunCommand implements Callable<Integer> {
         out.println("# kboot " + Main.version() + " --dry-run: " + plan.closure().bootspec().label() + ", Linux " + plan.kernelImage().release());
         out.println("# accelerator: " + plan.accel().accel().qemuName() + " (" + plan.accel().reason() + ")");
         out.println("# " + plan.modulesNote());
+        if (!plan.fastParams().isEmpty()) {
+            out.println("# --fast adds to the kernel command line: " + String.join(" ", plan.fastParams()));
+        }
         var argvs = plan.virtiofsdArgvs(dir);
         var shares = plan.sharesFor(dir);
         for (int i = 0; i < argvs.size(); i++) {

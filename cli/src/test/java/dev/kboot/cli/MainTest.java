@@ -160,6 +160,33 @@ class MainTest {
     }
 
     @Test
+    void fastAddsItsParametersBeforeAppendAndDryRunNamesThem() {
+        Cli r = Cli.run("run", top(), "--dry-run", "--accel", "tcg", "--fast", "--append", "quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("# --fast adds to the kernel command line: cryptomgr.notests\n"), r.out());
+        String qemu = r.out().lines().filter(l -> l.contains("qemu-system-x86_64")).findFirst().orElseThrow();
+        assertTrue(qemu.matches(".* panic=-1( tsc_early_khz=\\d+)? cryptomgr.notests quiet' .*"), qemu);
+
+        Cli plain = Cli.run("run", top(), "--dry-run", "--accel", "tcg");
+        assertFalse(plain.out().contains("cryptomgr.notests"), plain.out());
+        assertFalse(plain.out().contains("--fast"), plain.out());
+    }
+
+    @Test
+    void kbootTestAddsNothingUnlessAskedForFast() {
+        for (boolean asked : new boolean[] {false, true}) {
+            picocli.CommandLine cl = Main.commandLine(System.out, System.err);
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("test", top(), "--suite", "command:smoke"));
+            if (asked) {
+                args.add("--fast");
+            }
+            cl.parseArgs(args.toArray(String[]::new));
+            TestCommand test = cl.getSubcommands().get("test").getCommand();
+            assertEquals(asked, test.boot.toRequest(true).fast(), "kboot test " + args);
+        }
+    }
+
+    @Test
     void dryRunWithKvmSaysItWasNotProbed() {
         Cli r = Cli.run("run", top(), "--dry-run", "--accel", "auto");
         assertEquals(0, r.code(), r.err());

@@ -73,7 +73,11 @@ public final class AcceleratorProbe {
      * @return KVM or TCG with the reason, or empty when nothing is cached
      */
     public static java.util.Optional<Decision> cached(QemuBinary qemu) {
-        java.util.Map<String, Object> cache = readCache(ToolProbe.cacheDir().resolve("accel.json"));
+        return cached(qemu, ToolProbe.cacheDir().resolve("accel.json"));
+    }
+
+    private static java.util.Optional<Decision> cached(QemuBinary qemu, Path cacheFile) {
+        java.util.Map<String, Object> cache = readCache(cacheFile);
         if (!(HostInfo.bootId() + "|" + qemu.path() + "|" + qemu.versionLine()).equals(cache.get("key"))) {
             return java.util.Optional.empty();
         }
@@ -81,16 +85,60 @@ public final class AcceleratorProbe {
                 : new Decision(Accelerator.TCG, String.valueOf(cache.get("reason")), true));
     }
 
-    /** @return null when KVM works, else why not */
-    private static String kvmUnusable(QemuBinary qemu, Machine machine, Path kernel) {
-        Path kvm = Paths.get("/dev/kvm");
+    /**
+     * The decision a run would take, without a probe boot: what {@link #decide} returns when the
+     * verdict is cached for this host boot and QEMU, the same refusals before that (no /dev/kvm, not
+     * read-write), and otherwise KVM marked as not yet probed. Used by {@code --dry-run}, which
+     * starts nothing but must print the command line the run will use.
+     *
+     * @param choice --accel
+     * @param qemu   the QEMU that would boot
+     * @return the decision; its reason says when KVM was not probed yet
+     * @throws KbootException exit 69 when {@code kvm} was asked for and KVM is known to be unusable
+     */
+    public static Decision withoutProbe(Choice choice, QemuBinary qemu) {
+        return withoutProbe(choice, qemu, Paths.get("/dev/kvm"), ToolProbe.cacheDir().resolve("accel.json"));
+    }
+
+    /** {@link #withoutProbe(Choice, QemuBinary)} with the KVM device and the cache file given (for tests). */
+    static Decision withoutProbe(Choice choice, QemuBinary qemu, Path kvmDevice, Path cacheFile) {
+        if (choice == Choice.TCG) {
+            return new Decision(Accelerator.TCG, "--accel tcg", false);
+        }
+        String unusable = kvmUnopenable(kvmDevice);
+        if (unusable == null) {
+            java.util.Optional<Decision> known = cached(qemu, cacheFile);
+            if (known.isEmpty()) {
+                return new Decision(Accelerator.KVM, "/dev/kvm opens; not probed yet: the run probes it first and falls back to TCG if KVM guests make no progress", false);
+            }
+            if (known.get().accel() == Accelerator.KVM) {
+                return new Decision(Accelerator.KVM, "KVM works (cached for this host boot)", false);
+            }
+            unusable = known.get().reason() + " (cached for this host boot)";
+        }
+        if (choice == Choice.KVM) {
+            throw KbootException.unavailable("--accel kvm: KVM is unusable here: " + unusable);
+        }
+        return new Decision(Accelerator.TCG, unusable, true);
+    }
+
+    /** @return null when the KVM device exists and opens read-write, else why not */
+    private static String kvmUnopenable(Path kvm) {
         if (!Files.exists(kvm)) {
-            return "/dev/kvm does not exist";
+            return kvm + " does not exist";
         }
         try (FileChannel ignored = FileChannel.open(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            // opens read-write
+            return null;
         } catch (IOException | SecurityException e) {
-            return "/dev/kvm cannot be opened read-write (" + e.getMessage() + "; add yourself to the 'kvm' group)";
+            return kvm + " cannot be opened read-write (" + e.getMessage() + "; add yourself to the 'kvm' group)";
+        }
+    }
+
+    /** @return null when KVM works, else why not */
+    private static String kvmUnusable(QemuBinary qemu, Machine machine, Path kernel) {
+        String unopenable = kvmUnopenable(Paths.get("/dev/kvm"));
+        if (unopenable != null) {
+            return unopenable;
         }
         Path cacheFile = ToolProbe.cacheDir().resolve("accel.json");
         String key = HostInfo.bootId() + "|" + qemu.path() + "|" + qemu.versionLine();

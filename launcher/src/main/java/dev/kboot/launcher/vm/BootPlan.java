@@ -36,6 +36,7 @@ import java.util.Optional;
  * @param agent         whether the agent port is attached
  * @param root          whether kboot runs as root (shapes virtiofsd's sandbox)
  * @param unshare       unshare(1), for the legacy virtiofsd's read-only bind mount, or null
+ * @param fastParams    the kernel parameters --fast added to {@code cmdline} (empty without --fast)
  */
 public record BootPlan(
         Closure closure,
@@ -54,7 +55,8 @@ public record BootPlan(
         List<String> qemuArgs,
         boolean agent,
         boolean root,
-        Path unshare) {
+        Path unshare,
+        List<String> fastParams) {
 
     /** File names inside a run directory. */
     public static final String SERIAL_SOCKET = "ttyS0.sock", HVC_SOCKET = "hvc0.sock", QMP_SOCKET = "qmp.sock",

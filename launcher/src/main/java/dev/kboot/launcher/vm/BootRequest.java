@@ -24,6 +24,8 @@ import java.util.List;
  * @param virtiofsd      --virtiofsd, or null
  * @param qemuArgs       --qemu-arg values, appended to QEMU's argv
  * @param agent          whether the guest agent's port is attached (commands will be run)
+ * @param fast           --fast: add {@link Planner#FAST_PARAMS} to the kernel command line (work a
+ *                       developer's run does not need); never set by {@code kboot test} unless asked
  */
 public record BootRequest(
         Path result,
@@ -41,7 +43,16 @@ public record BootRequest(
         Path qemu,
         Path virtiofsd,
         List<String> qemuArgs,
-        boolean agent) {
+        boolean agent,
+        boolean fast) {
+
+    /** A request without --fast. */
+    public BootRequest(Path result, String specialisation, Path kernel, Path initrd, Path modules, Path store, List<Share> shares,
+                       String append, int cpus, long memoryBytes, AcceleratorProbe.Choice accel, String machine, Path qemu,
+                       Path virtiofsd, List<String> qemuArgs, boolean agent) {
+        this(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes, accel, machine, qemu,
+                virtiofsd, qemuArgs, agent, false);
+    }
 
     /** @return a request with defaults for everything but the closure */
     public static BootRequest of(Path result) {
@@ -52,18 +63,24 @@ public record BootRequest(
     /** @return a copy with the guest agent port attached or not */
     public BootRequest withAgent(boolean on) {
         return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
-                accel, machine, qemu, virtiofsd, qemuArgs, on);
+                accel, machine, qemu, virtiofsd, qemuArgs, on, fast);
     }
 
     /** @return a copy booting the given specialisation */
     public BootRequest withSpecialisation(String name) {
         return new BootRequest(result, name, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
-                accel, machine, qemu, virtiofsd, qemuArgs, agent);
+                accel, machine, qemu, virtiofsd, qemuArgs, agent, fast);
     }
 
     /** @return a copy with the given accelerator choice */
     public BootRequest withAccel(AcceleratorProbe.Choice choice) {
         return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
-                choice, machine, qemu, virtiofsd, qemuArgs, agent);
+                choice, machine, qemu, virtiofsd, qemuArgs, agent, fast);
+    }
+
+    /** @return a copy with --fast on or off */
+    public BootRequest withFast(boolean on) {
+        return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
+                accel, machine, qemu, virtiofsd, qemuArgs, agent, on);
     }
 }

@@ -30,9 +30,19 @@ import java.util.Set;
  *
  * <p>The command line is the bootspec's {@code kernelParams}, then the imageless contract
  * ({@code root=tmpfs console=ttyS0,115200 console=hvc0 init=<init> panic=-1}), then
- * {@code tsc_early_khz=} on microvm under TCG, then --append (so the user has the last word).
+ * {@code tsc_early_khz=} on microvm under TCG, then {@link #FAST_PARAMS} with --fast, then
+ * --append (so the user has the last word).
  */
 public final class Planner {
+    /**
+     * What {@code --fast} adds to the kernel command line: documented kernel parameters
+     * (Documentation/admin-guide/kernel-parameters.txt) that skip boot work a developer's run does
+     * not need. {@code cryptomgr.notests}: no crypto self-tests at algorithm registration.
+     * Measured in docs/benchmarks.md. {@code kboot test} never adds them unless asked: a test run
+     * tests the kernel as configured.
+     */
+    public static final List<String> FAST_PARAMS = List.of("cryptomgr.notests");
+
     private Planner() {
     }
 
@@ -99,19 +109,23 @@ public final class Planner {
         };
         Path bootKernel = new VmlinuxCache(ToolProbe.cacheDir().resolve("vmlinux")).pvhElf(image).orElse(kernelPath);
 
-        AcceleratorProbe.Decision accel = dryRun ? dryRunAccel(r.accel())
+        // --dry-run starts nothing, so it takes the verdict a probe cached for this host boot
+        // (else KVM when /dev/kvm opens, marked unprobed): the command line it prints is the run's.
+        AcceleratorProbe.Decision accel = dryRun ? AcceleratorProbe.withoutProbe(r.accel(), qemu)
                 : AcceleratorProbe.decide(r.accel(), qemu, machine, bootKernel);
 
         List<String> words = cmdlineWords(spec, true);
         if (machine == Machine.MICROVM && accel.accel() == Accelerator.TCG) {
             HostInfo.tscKhz().ifPresent(khz -> words.add("tsc_early_khz=" + khz));
         }
+        List<String> fast = r.fast() ? FAST_PARAMS : List.of();
+        words.addAll(fast);
         if (r.append() != null && !r.append().isBlank()) {
             words.add(r.append().trim());
         }
         Path unshare = ToolProbe.find(null, List.of("unshare"), List.of()).orElse(null);
         return new BootPlan(closure, image, bootKernel, initrd, List.copyOf(shares), modulesNote, qemu, virtiofsd, accel,
-                machine, String.join(" ", words), r.cpus(), r.memoryBytes(), List.copyOf(r.qemuArgs()), r.agent(), root, unshare);
+                machine, String.join(" ", words), r.cpus(), r.memoryBytes(), List.copyOf(r.qemuArgs()), r.agent(), root, unshare, fast);
     }
 
     /**
@@ -128,15 +142,6 @@ public final class Planner {
         }
         words.addAll(List.of("init=" + spec.init(), "panic=-1"));
         return words;
-    }
-
-    private static AcceleratorProbe.Decision dryRunAccel(AcceleratorProbe.Choice c) {
-        if (c == AcceleratorProbe.Choice.TCG) {
-            return new AcceleratorProbe.Decision(Accelerator.TCG, "--accel tcg", false);
-        }
-        boolean kvm = Files.exists(Paths.get("/dev/kvm"));
-        return new AcceleratorProbe.Decision(kvm ? Accelerator.KVM : Accelerator.TCG,
-                "not probed in --dry-run" + (kvm ? "" : "; /dev/kvm does not exist"), !kvm);
     }
 
     /**
