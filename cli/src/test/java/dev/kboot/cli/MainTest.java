@@ -80,6 +80,21 @@ class MainTest {
     }
 
     @Test
+    void theLeanCommandLineSaysWhatTheWholeOneSays() {
+        for (String[] args : new String[][] {{"run", "--help"}, {"test", "--help"}, {"results", "show", "--help"}, {"doctor", "--help"},
+                {"--version"}, {"run", "--no-such-flag"}, {"results", "show"}}) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            int code = Main.commandLine(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)).execute(args);
+            Cli lean = Cli.run(args);
+            String what = String.join(" ", args);
+            assertEquals(code, lean.code(), what);
+            assertEquals(out.toString(), lean.out(), what);
+            assertEquals(err.toString(), lean.err(), what);
+        }
+    }
+
+    @Test
     void helpListsTheExitCodes() {
         Cli r = Cli.run("--help");
         assertEquals(0, r.code());
