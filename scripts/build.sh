@@ -15,11 +15,10 @@ mvn -B -q -DskipTests "$@" package
 jar=cli/target/kboot.jar
 list=cli/target/kboot.classlist
 flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1)
-if [ -e .cache/sample/result ]; then
-  training=(run .cache/sample/result -q --timeout 120s)
-else
-  training=(run --help)
-fi
+# The training run: the commands whose start-up users wait for, in one JVM (Training.java),
+# booting the sample closure when it exists.
+training=(-cp "$jar" dev.kboot.cli.Training)
+[ -e .cache/sample/result ] && training+=(.cache/sample/result)
 
 # The newest JDK >= 25 (its `release` file says JAVA_VERSION="25...").
 aot_java() {
@@ -33,7 +32,7 @@ aot_java() {
 }
 rm -f cli/target/kboot.aot cli/target/kboot.aot.java
 if j=$(aot_java); then
-  if "$j" -XX:AOTCacheOutput=cli/target/kboot.aot "${flags[@]}" -jar "$jar" "${training[@]}" >/dev/null 2>&1 \
+  if "$j" -XX:AOTCacheOutput=cli/target/kboot.aot "${flags[@]}" "${training[@]}" >/dev/null 2>&1 \
       && [ -s cli/target/kboot.aot ]; then
     echo "$j" > cli/target/kboot.aot.java
   else
@@ -42,7 +41,7 @@ if j=$(aot_java); then
   fi
 fi
 
-java -XX:DumpLoadedClassList="$list" "${flags[@]}" -jar "$jar" "${training[@]}" >/dev/null 2>&1 || true
+java -XX:DumpLoadedClassList="$list" "${flags[@]}" "${training[@]}" >/dev/null 2>&1 || true
 java -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile=cli/target/kboot.jsa -XX:+UseSerialGC -cp "$jar" \
   -Xlog:cds=off -Xlog:cds+dynamic=off >/dev/null 2>&1 || { echo "build: no CDS archive (kboot still works, starts slower)" >&2; rm -f cli/target/kboot.jsa; }
 echo "build: $repo/$jar" >&2

@@ -64,13 +64,19 @@ public final class Main {
     /**
      * Runs kboot with {@code args}, writing to {@code out} and {@code err}. Builds only what the
      * arguments need: the named subcommand's model under a root without the others, and no
-     * subcommand at all for {@code --version}; anything else (help, an unknown word) gets the
+     * command model at all for {@code --version}; anything else (help, an unknown word) gets the
      * whole {@link #commandLine}. kboot starts on every boot, so this is measured
      * (bench/cli-bench.sh), not guessed.
      *
      * @return the exit status ({@link ExitCode})
      */
     public static int run(PrintStream out, PrintStream err, String... args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // What picocli's version help prints, without building a command model at all.
+            out.println(new Version().getVersion()[0]);
+            out.flush();
+            return ExitCode.OK.code();
+        }
         return execute(configure(lean(args), out, err), err, args);
     }
 
@@ -96,16 +102,13 @@ public final class Main {
             return new CommandLine(Main.class);
         }
         Class<?> sub = SUBCOMMANDS.get(args[0]);
-        boolean version = args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"));
-        if (sub == null && !version) {
+        if (sub == null) {
             return new CommandLine(Main.class);
         }
         CommandLine.Model.CommandSpec root = CommandLine.Model.CommandSpec.create().name("kboot")
                 .mixinStandardHelpOptions(true).versionProvider(new Version());
         CommandLine cl = new CommandLine(root);
-        if (sub != null) {
-            cl.addSubcommand(args[0], sub);
-        }
+        cl.addSubcommand(args[0], sub);
         return cl;
     }
 

@@ -82,6 +82,31 @@ class ResultsCommandTest {
     }
 
     @Test
+    void theTableHasTheColumnsStringFormatWouldGive() {
+        Cli.run("results", "import", "--suite", "kunit", in("kunit/test_kernel_panic_interrupt.log"), "--results", out("t"));
+        dev.kboot.harness.model.RunResult run = dev.kboot.harness.report.ResultsJson.read(Path.of(out("t")));
+        int width = Math.max(4, run.tests().stream().mapToInt(t -> t.id().toString().length()).max().orElse(4));
+        StringBuilder want = new StringBuilder(String.format(java.util.Locale.ROOT, "%-8s  %-" + width + "s  %9s  %s", "STATUS", "TEST", "TIME", "REASON"))
+                .append(System.lineSeparator());
+        for (dev.kboot.harness.model.TestResult t : run.tests()) {
+            String time = t.durationMs() == null ? "-" : String.format(java.util.Locale.ROOT, "%.3fs", t.durationMs() / 1000.0);
+            String reason = t.reason().replace('\n', ' ');
+            reason = reason.length() > 120 ? reason.substring(0, 117) + "..." : reason;
+            if (!t.incidents().isEmpty()) {
+                reason = (reason.isEmpty() ? "" : reason + "; ") + t.incidents().get(0).headline();
+            }
+            want.append(String.format(java.util.Locale.ROOT, "%-8s", t.status().name()))
+                    .append(String.format(java.util.Locale.ROOT, "  %-" + width + "s  %9s  %s", t.id(), time, reason).stripTrailing())
+                    .append(System.lineSeparator());
+        }
+        Cli show = Cli.run("results", "show", out("t"));
+        assertTrue(show.out().startsWith(want.toString()), show.out() + "\n--- expected to start with ---\n" + want);
+        for (long ms : new long[] {0, 7, 45, 999, 1000, 1234, 61005, 123456789}) {
+            assertEquals(String.format(java.util.Locale.ROOT, "%.3fs", ms / 1000.0), ResultsCommand.seconds(ms));
+        }
+    }
+
+    @Test
     void aWarningIsReportedWithThePassingTestAndADmesgBesideTheTapIsScanned() {
         Cli r = Cli.run("results", "import", "--suite", "kselftest", in("kselftest/timers.tap"), in("console/btrfs-warning-5.12.0-rc3.log"),
                 "--results", out("r"));

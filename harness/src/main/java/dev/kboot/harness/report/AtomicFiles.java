@@ -10,7 +10,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
-/** Writes files so a reader (or a killed writer) never sees half of one: temp file, fsync, rename. */
+/**
+ * Writes files so a reader (or a killed writer) never sees half of one: temp file, rename; with
+ * {@code durable} the temp file is forced to disk first, so that even a host crash leaves the old
+ * or the new content (the rename alone already covers a killed process).
+ */
 public final class AtomicFiles {
     private AtomicFiles() {
     }
@@ -24,6 +28,20 @@ public final class AtomicFiles {
      * @throws UncheckedIOException if writing or renaming fails (the target is then unchanged)
      */
     public static void write(Path target, byte[] bytes) {
+        write(target, bytes, true);
+    }
+
+    /**
+     * Replaces {@code target} with {@code bytes} atomically, forcing them to disk first only when
+     * {@code durable}: a killed writer leaves the old or the new file either way, and an fsync costs
+     * milliseconds (a results file rewritten after every test pays it per test).
+     *
+     * @param target  the file to write; its directory must exist
+     * @param bytes   the whole new content
+     * @param durable whether to fsync the new content before the rename
+     * @throws UncheckedIOException if writing or renaming fails (the target is then unchanged)
+     */
+    public static void write(Path target, byte[] bytes, boolean durable) {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
@@ -33,7 +51,9 @@ public final class AtomicFiles {
                 while (b.hasRemaining()) {
                     ch.write(b);
                 }
-                ch.force(true);
+                if (durable) {
+                    ch.force(true);
+                }
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

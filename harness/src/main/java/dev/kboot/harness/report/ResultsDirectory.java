@@ -10,7 +10,7 @@ import java.nio.file.Path;
 
 /**
  * A results directory: results.json, junit.xml and summary.txt, each replaced atomically (temp file,
- * fsync, rename) on every {@link #write}, so the runner can write after each test finishes and a
+ * rename; fsync too on {@link #write}) on every {@link #write} or {@link #update}, so the runner can write after each test finishes and a
  * killed run leaves three valid files describing the tests done so far (with {@code finished: false}).
  */
 public final class ResultsDirectory {
@@ -51,9 +51,27 @@ public final class ResultsDirectory {
      * @throws UncheckedIOException if a file cannot be written (the previous version is then intact)
      */
     public void write(RunResult run, Comparison comparison, String baseline) {
-        AtomicFiles.write(dir.resolve(RESULTS_JSON), ResultsJson.write(run, comparison, baseline).getBytes(StandardCharsets.UTF_8));
-        AtomicFiles.write(dir.resolve(JUNIT_XML), JunitXml.write(run));
-        AtomicFiles.write(dir.resolve(SUMMARY_TXT), SummaryText.render(run, comparison).getBytes(StandardCharsets.UTF_8));
+        write(run, comparison, baseline, true);
+    }
+
+    /**
+     * As {@link #write}, without forcing the files to disk: for the rewrite after each test, which a
+     * killed run leaves valid all the same (each file is replaced by a rename); the run's last
+     * {@link #write} makes them durable. Saves three fsyncs per test (bench/test-overhead-bench.sh).
+     *
+     * @param run        the run so far
+     * @param comparison the run against its baseline, or null
+     * @param baseline   where the baseline came from, or null
+     * @throws UncheckedIOException if a file cannot be written (the previous version is then intact)
+     */
+    public void update(RunResult run, Comparison comparison, String baseline) {
+        write(run, comparison, baseline, false);
+    }
+
+    private void write(RunResult run, Comparison comparison, String baseline, boolean durable) {
+        AtomicFiles.write(dir.resolve(RESULTS_JSON), ResultsJson.write(run, comparison, baseline).getBytes(StandardCharsets.UTF_8), durable);
+        AtomicFiles.write(dir.resolve(JUNIT_XML), JunitXml.write(run), durable);
+        AtomicFiles.write(dir.resolve(SUMMARY_TXT), SummaryText.render(run, comparison).getBytes(StandardCharsets.UTF_8), durable);
     }
 
     /**

@@ -37,7 +37,12 @@ import java.util.Map;
 public final class ResultsJson {
     /** The schema key's value; a reader accepts any {@code kboot-results/1.x}. */
     public static final String SCHEMA = "kboot-results/1";
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final com.fasterxml.jackson.databind.node.JsonNodeFactory NODES = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+
+    /** The mapper, built on first write only: reading needs none ({@link JsonTrees}). */
+    private static final class Writer {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     private ResultsJson() {
     }
@@ -60,7 +65,7 @@ public final class ResultsJson {
      * @return the results.json text, UTF-8, pretty-printed, ending with a newline
      */
     public static String write(RunResult run, Comparison comparison, String baseline) {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = NODES.objectNode();
         root.put("schema", SCHEMA);
         RunInfo i = run.info();
         ObjectNode r = root.putObject("run");
@@ -143,7 +148,7 @@ public final class ResultsJson {
             }
         }
         try {
-            return MAPPER.writeValueAsString(root) + "\n";
+            return Writer.MAPPER.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render results.json", e);
         }
@@ -237,7 +242,7 @@ public final class ResultsJson {
     }
 
     private static ObjectNode incident(Incident i) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = NODES.objectNode();
         o.put("signature", i.signature());
         o.put("title", i.title());
         o.put("fatal", i.fatal());
@@ -276,7 +281,7 @@ public final class ResultsJson {
     public static RunResult parse(String json, Path file) {
         JsonNode root;
         try {
-            root = MAPPER.readTree(json);
+            root = JsonTrees.read(json);
         } catch (JsonProcessingException e) {
             throw KbootException.badInput(file, null, "expected JSON, found a syntax error at line "
                     + e.getLocation().getLineNr() + ": " + e.getOriginalMessage());
@@ -442,7 +447,7 @@ public final class ResultsJson {
         Path file = Files.isDirectory(path) ? path.resolve(ResultsDirectory.RESULTS_JSON) : path;
         JsonNode c;
         try {
-            c = MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8)).get("comparison");
+            c = JsonTrees.read(Files.readString(file, StandardCharsets.UTF_8)).get("comparison");
         } catch (IOException e) {
             throw KbootException.missing("results file (unreadable: " + e.getMessage() + ")", file);
         }

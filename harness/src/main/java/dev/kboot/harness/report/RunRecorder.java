@@ -163,7 +163,7 @@ public final class RunRecorder {
      */
     public synchronized RunResult finish(Instant end) {
         run = run.finish(end);
-        write();
+        dir.write(run, comparison(), baselineName);
         dir.writeReport(run, comparison(), baselineName);
         return run;
     }
@@ -188,6 +188,6 @@ public final class RunRecorder {
     }
 
     private void write() {
-        dir.write(run, comparison(), baselineName);
+        dir.update(run, comparison(), baselineName);
     }
 }

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Start-up benchmark of the kboot command itself (no guest): `kboot --version` and
+# `kboot results show` on a 1,000-test results.json, against `true` (a process start) and
+# `jq . results.json` (a native program reading the same file), in one invocation, alternating the
+# sides (A B C D A B C D), whole-process wall time. Prints each side's median and the ratios.
+# Goal: kboot <= 0.15 s and <= 2x jq.
+#
+#   bench/cli-bench.sh [ROUNDS]        (default 21)
+#
+# The results.json is made here (schema kboot-results/1, docs/results-schema.md): 1,000 tests of
+# a kselftest-like run, 950 passing, the rest failing, skipped or timed out with reasons and
+# excerpts; kboot reads it like any other (`kboot results show` checks every field).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+rounds=${1:-21}
+kboot=$here/bin/kboot
+[ -f "$here/cli/target/kboot.jar" ] || { echo "cli-bench: kboot is not built; run scripts/build.sh" >&2; exit 66; }
+command -v jq >/dev/null || { echo "cli-bench: needs jq (apt-get install jq)" >&2; exit 69; }
+
+dir=$here/.cache/bench/results-1000
+mkdir -p "$dir"
+if [ ! -s "$dir/results.json" ]; then
+  jq -n '
+    def status(i): if i % 97 == 0 then "fail" elif i % 89 == 0 then "timeout" elif i % 41 == 0 then "skip" else "pass" end;
+    [range(1000)] as $r |
+    { schema: "kboot-results/1",
+      run: { kbootVersion: "0.1.0", kernelRelease: "6.1.0-57-amd64",
+             kernelCmdline: "loglevel=4 root=tmpfs console=ttyS0,115200 console=hvc0 init=/nix/store/x-nixos-system/init panic=-1",
+             bootspecLabel: "NixOS 24.11 (Linux 6.1.0)", bootspecToplevel: "/nix/store/x-nixos-system",
+             qemuVersion: "QEMU emulator version 7.2.22", accelerator: "tcg",
+             phaseTimingsMs: {"kboot started": 120, "QEMU started": 180, "init reached": 2900, "guest powered off": 61000},
+             startTime: "2026-11-22T10:00:00Z", endTime: "2026-11-22T10:01:01Z", finished: true,
+             suites: ["kselftest:bench"] },
+      complete: true, incomplete: [], incompleteReasons: [], problems: [], incidents: [],
+      tests: [ $r[] as $i | status($i) as $s |
+        { id: "kselftest/coll\($i % 40)/test_\($i)", path: ["kselftest", "coll\($i % 40)", "test_\($i)"],
+          status: $s, rawStatus: (if $s == "pass" then "ok" else "not ok" end),
+          reason: (if $s == "pass" then "" else "\($s): exit status \($i % 7 + 1) after the check of case \($i)" end),
+          durationMs: (($i * 37) % 900 + 12), unstable: false, artifacts: [], incidents: [],
+          excerpt: (if $s == "pass" then "" else ([range(20)] | map("# line \(.) of the output of test_\($i): expected 1, got 0") | join("\n")) end) } ] }' \
+    > "$dir/results.json"
+fi
+
+now() { date +%s%N; }
+names=(true 'jq .' 'kboot --version' 'kboot results show')
+side() {
+  local t0 t1
+  t0=$(now)
+  case $1 in
+    0) true ;;
+    1) jq . "$dir/results.json" >/dev/null ;;
+    2) "$kboot" --version >/dev/null ;;
+    3) "$kboot" results show "$dir" >/dev/null ;;
+  esac
+  t1=$(now)
+  echo $(( (t1 - t0) / 1000 ))
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+
+"$kboot" results show "$dir" | tail -n 3 | grep -q . || { echo "cli-bench: kboot results show printed nothing" >&2; exit 1; }
+echo "cli-bench: $rounds rounds; $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+for i in "${!names[@]}"; do side "$i" >/dev/null; done
+declare -A times
+for r in $(seq "$rounds"); do
+  for i in "${!names[@]}"; do times[$i]+="$(side "$i") "; done
+done
+jqm=$(tr ' ' '\n' <<<"${times[1]}" | grep . | median)
+printf '%-20s %10s %10s\n' side median "x jq"
+for i in "${!names[@]}"; do
+  m=$(tr ' ' '\n' <<<"${times[$i]}" | grep . | median)
+  printf '%-20s %7.1f ms %10s\n' "${names[$i]}" "$(awk -v m="$m" 'BEGIN {print m / 1000}')" "$(awk -v a="$m" -v b="$jqm" 'BEGIN {printf "%.2f", a/b}')"
+done
+echo "goal: kboot <= 150 ms and <= 2.00 x jq"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

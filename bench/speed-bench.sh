@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Boot benchmark against the physical limit: kboot against bench/raw-boot.sh (a hand-tuned QEMU +
+# virtiofsd script doing the same work: boot the kernel, mount a virtiofs share, run one command,
+# power off), in one invocation, alternating the sides round by round (A B C D A B C D: run-to-run
+# noise on these machines is about +-15%), whole-process wall time, kboot's JVM start included.
+# Prints every round, then each side's median and its ratio to the raw median.
+#
+#   bench/speed-bench.sh [ROUNDS]     (default 5)
+#
+# Sides:
+#   raw             bench/raw-boot.sh (defaults: microvm/virtio-mmio, PVH ELF, 256 MiB, QEMU's default
+#                   CPU model, quiet loglevel=0 cryptomgr.notests)
+#   defaults        kboot run CLOSURE              (boots, prints the sample's marker, powers off)
+#   --fast          kboot run --fast CLOSURE
+#   run -- true     kboot run CLOSURE -- true      (boot + one command through the guest agent)
+#   --fast -- true  kboot run --fast CLOSURE -- true
+# CLOSURE is the sample closure's bootspec with the kernelParams a NixOS closure has
+# (`loglevel=4`, no cryptomgr.notests), written to .cache/bench/closure/boot.json; the same
+# kernel, initrd and store. BENCH_CLOSURE=DIR benchmarks another closure instead.
+# Where /dev/kvm exists kboot is given --accel tcg (the reference is TCG).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+rounds=${1:-5}
+kboot=$here/bin/kboot
+sample=$here/.cache/sample/result
+[ -e "$sample/boot.json" ] || { echo "speed-bench: no sample closure; run sample/build-closure.sh" >&2; exit 66; }
+[ -f "$here/cli/target/kboot.jar" ] || { echo "speed-bench: kboot is not built; run scripts/build.sh" >&2; exit 66; }
+command -v jq >/dev/null || { echo "speed-bench: needs jq (apt-get install jq)" >&2; exit 69; }
+
+if [ -n "${BENCH_CLOSURE:-}" ]; then
+  closure=("$BENCH_CLOSURE")
+else
+  mkdir -p "$here/.cache/bench/closure"
+  jq -c '{"org.nixos.bootspec.v1": (."org.nixos.bootspec.v1" | .kernelParams |= map(select(. != "cryptomgr.notests"))),
+          "org.nixos.specialisation.v1": {}}' "$sample/boot.json" > "$here/.cache/bench/closure/boot.json"
+  closure=("$here/.cache/bench/closure/boot.json" --store "$here/.cache/sample/store")
+fi
+accel=()
+[ -e /dev/kvm ] && accel=(--accel tcg)
+
+now() { date +%s%N; }
+# one NAME CHECK-REGEX COMMAND...: prints the wall time in ms; fails the bench when the run fails
+one() {
+  local name=$1 want=$2 t0 t1 out
+  shift 2
+  t0=$(now)
+  out=$("$@" 2>&1) || { echo "speed-bench: $name failed:" >&2; tail -n 20 <<<"$out" >&2; exit 1; }
+  t1=$(now)
+  grep -Eq "$want" <<<"$out" || { echo "speed-bench: $name did not print /$want/:" >&2; tail -n 20 <<<"$out" >&2; exit 1; }
+  echo $(( (t1 - t0) / 1000000 ))
+}
+release=$(ls "$(ls -d "$here"/.cache/sample/unpacked/linux-image-*/ | sort | tail -n 1)/lib/modules")
+marker='KBOOT-SAMPLE: stage 2 reached'
+names=(raw defaults --fast 'run -- true' '--fast -- true')
+side() { # index
+  case $1 in
+    0) one raw "^$release\$" "$here/bench/raw-boot.sh" ;;
+    1) one defaults "$marker" "$kboot" run "${closure[@]}" "${accel[@]}" ;;
+    2) one --fast "$marker" "$kboot" run --fast "${closure[@]}" "${accel[@]}" ;;
+    3) one 'run -- true' '' "$kboot" run "${closure[@]}" "${accel[@]}" -- true ;;
+    4) one '--fast -- true' '' "$kboot" run --fast "${closure[@]}" "${accel[@]}" -- true ;;
+  esac
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+
+echo "speed-bench: $rounds rounds; $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+# One warm-up of each side (page cache, kboot's caches: probes, the PVH ELF), not counted.
+for i in "${!names[@]}"; do side "$i" >/dev/null; done
+declare -A times
+for r in $(seq "$rounds"); do
+  line="round $r:"
+  for i in "${!names[@]}"; do
+    t=$(side "$i")
+    times[$i]+="$t "
+    line+=$(printf '  %s %5d ms' "${names[$i]}" "$t")
+  done
+  echo "$line"
+done
+raw=$(tr ' ' '\n' <<<"${times[0]}" | grep . | median)
+printf '\n%-22s %8s %8s  %s\n' "side" "median" "ratio" "goal"
+for i in "${!names[@]}"; do
+  m=$(tr ' ' '\n' <<<"${times[$i]}" | grep . | median)
+  goal=''
+  case $i in 2|3|4) goal='<= 1.10' ;; esac
+  printf '%-22s %6d ms %8s  %s\n' "${names[$i]}" "$m" "$(awk -v a="$m" -v b="$raw" 'BEGIN {printf "%.3f", a/b}')" "$goal"
+done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
