@@ -48,6 +48,15 @@ public final class Vm implements GuestMachine {
     private static final Duration DAEMON_READY = Duration.ofSeconds(10);
     private static final Duration QEMU_CONNECT = Duration.ofSeconds(30);
     private static final Duration GRACE = Duration.ofSeconds(3);
+    /**
+     * A thread per spawn: the common pool has one worker on a 2-CPU host, which made the
+     * "concurrent" virtiofsd spawns one after the other.
+     */
+    private static final java.util.concurrent.Executor SPAWN = task -> {
+        Thread th = new Thread(task, "kboot-spawn");
+        th.setDaemon(true);
+        th.start();
+    };
     private static final Pattern STAGE2 = Pattern.compile("<<< NixOS Stage 2 >>>|Welcome to .*NixOS|systemd\\[1\\]: .*Switching root");
 
     static {
@@ -103,7 +112,11 @@ public final class Vm implements GuestMachine {
         if (stopping) {
             throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
         }
-        RunDirectory.reapStale(RunDirectory.base());
+        // Off the boot's path: what dead runs left is no obstacle to this one (reapStale never
+        // touches a run whose owner is alive, nor a directory being created).
+        Thread reap = new Thread(() -> RunDirectory.reapStale(RunDirectory.base()), "kboot-reap-stale");
+        reap.setDaemon(true);
+        reap.start();
         RunDirectory run;
         try {
             run = RunDirectory.create(RunDirectory.base());
@@ -171,7 +184,7 @@ public final class Vm implements GuestMachine {
             Share s = shares.get(i);
             List<String> argv = argvs.get(i);
             // Spawned concurrently: each spawn (posix_spawn + exec) costs milliseconds.
-            starting.add(CompletableFuture.supplyAsync(() -> startProcess("virtiofsd-" + s.tag(), argv, BootPlan.fsLog(dir, s))));
+            starting.add(CompletableFuture.supplyAsync(() -> startProcess("virtiofsd-" + s.tag(), argv, BootPlan.fsLog(dir, s)), SPAWN));
             sockets.add(BootPlan.fsSocket(dir, s));
         }
         KbootException failed = null;
