@@ -1,5 +1,6 @@
 package dev.kboot.cli;
 
+import dev.kboot.harness.run.ParallelRun;
 import dev.kboot.harness.run.TestRun;
 import dev.kboot.harness.shard.Shard;
 import dev.kboot.harness.run.Timeouts;
@@ -79,6 +80,11 @@ final class TestCommand implements Callable<Integer> {
             description = "With --shard: weigh tests by their durations in this earlier run (results.json or its directory), so the shards finish together.")
     Path balance;
 
+    @Option(names = "--jobs", paramLabel = "N", defaultValue = "1",
+            description = "Run the tests on N guests at once on this host (each its own run directory, sockets and daemons; "
+                    + "the planned tests partitioned between them as --shard does, their results in --results/guest-I merged into --results, one verdict). Default: ${DEFAULT-VALUE}.")
+    int jobs;
+
     @Option(names = "--timeout-factor", paramLabel = "F",
             description = "Multiply every per-test timeout (kboot's and the suites' own) by F (default: 1 under KVM, 4 under TCG; recorded in results.json).")
     String timeoutFactor;
@@ -96,8 +102,20 @@ final class TestCommand implements Callable<Integer> {
             Timeouts.of(perTest, null, timeoutFactor); // a bad value ends here, before anything boots
         }
         libvirtOptions.check(boot, false);
-        if (balance != null && shard == null) {
-            throw KbootException.usage("--balance goes with --shard: it weighs the partition of the tests between shards");
+        if (jobs < 1 || jobs > ParallelRun.MAX_JOBS) {
+            throw KbootException.usage("--jobs " + jobs + ": expected 1 to " + ParallelRun.MAX_JOBS);
+        }
+        if (jobs > 1 && shard != null) {
+            throw KbootException.usage("--jobs " + jobs + " with --shard: a shard runs on one guest; use one or the other");
+        }
+        if (jobs > 1 && libvirtOptions.on()) {
+            throw KbootException.usage("--jobs " + jobs + " with --libvirt: a libvirt domain is one guest; --jobs boots imageless guests");
+        }
+        if (jobs > 1 && guestOptions.consoleLog != null) {
+            throw KbootException.usage("--jobs " + jobs + " with --console-log: each guest's console goes to --results/guest-I/console.log");
+        }
+        if (balance != null && shard == null && jobs == 1) {
+            throw KbootException.usage("--balance goes with --shard or --jobs: it weighs the partition of the tests between shards or guests");
         }
         if (shardCount != null && shard == null) {
             throw KbootException.usage("--shard-count goes with --shard auto");
@@ -105,6 +123,9 @@ final class TestCommand implements Callable<Integer> {
         Shard part = shard == null ? null : Shard.resolve(shard, shardCount, System.getenv());
         TestRun.Prepared prepared = TestRun.prepare(suites, expunges, baseline, part, balance);
         checkWritable(results);
+        if (jobs > 1 && !common.quiet) {
+            err.println(Main.PREFIX + jobs + " guests in parallel" + (balance == null ? " (tests weigh the same)" : " (weighed by the durations in " + balance + ")"));
+        }
         if (part != null && !common.quiet) {
             err.println(Main.PREFIX + "shard " + part + (balance == null ? " (tests weigh the same)" : " (weighed by the durations in " + balance + ")"));
         }
@@ -133,14 +154,18 @@ final class TestCommand implements Callable<Integer> {
         try (ProgressLine progress = ProgressLine.forStderr(err, common, true)) {
             VmOptions opts = new VmOptions(common.verbose ? Console.sinkTo(System.err) : null,
                     guestOptions.consoleLog != null ? guestOptions.consoleLog : results.resolve("console.log"), progress::println, clock);
-            o = TestRun.run(new TestRun.Request(target, prepared, results, rerunFailures,
+            o = ParallelRun.run(new TestRun.Request(target, prepared, results, rerunFailures,
                     timeouts, guestOptions.agentWait(), deadline, opts,
-                    Main.version(), common.quiet ? null : progress));
+                    Main.version(), common.quiet ? null : progress), jobs);
         }
-        if (o.run().sharding() != null && o.run().sharding().partition().isPresent()) {
+        if (part != null && o.run().sharding() != null && o.run().sharding().partition().isPresent()) {
             dev.kboot.harness.shard.Partition p = o.run().sharding().partition().get();
             err.println(Main.PREFIX + "shard " + part + ": " + p.part(part.index()).size() + " of " + p.units().size()
                     + " planned units; merge the shards with 'kboot results merge'");
+        }
+        if (jobs > 1) {
+            err.println(Main.PREFIX + jobs + " guests' results (each in " + results.resolve(ParallelRun.guestDir(1)).getParent().toAbsolutePath()
+                    + "/guest-I) merged into one run");
         }
         err.println(Main.PREFIX + o.verdict().headline());
         for (String d : o.verdict().details()) {

@@ -76,6 +76,21 @@ class ShardCommandsTest {
     }
 
     @Test
+    void jobsOptionIsCheckedBeforeAnythingBoots() {
+        String result = dir.resolve("no-closure").toString();
+        oneLineError(Cli.run("test", result, "--suite", "command:smoke", "--jobs", "0"), 64, "--jobs 0: expected 1 to 64");
+        oneLineError(Cli.run("test", result, "--suite", "command:smoke", "--jobs", "65"), 64, "--jobs 65: expected 1 to 64");
+        oneLineError(Cli.run("test", result, "--suite", "command:smoke", "--jobs", "two"), 64, "--jobs");
+        oneLineError(Cli.run("test", result, "--suite", "command:smoke", "--jobs", "2", "--shard", "1/2"), 64, "--jobs 2 with --shard");
+        oneLineError(Cli.run("test", result, "--suite", "command:smoke", "--jobs", "2", "--console-log", dir.resolve("c.log").toString()),
+                64, "--jobs 2 with --console-log");
+        oneLineError(Cli.run("test", "--libvirt", "kboot-jobs-test-dom", "--suite", "command:smoke", "--jobs", "2"), 64, "--jobs 2 with --libvirt");
+        // --balance goes with --jobs too: its file is read (and refused) before anything boots
+        oneLineError(Cli.run("test", result, "--suite", "command:smoke", "--jobs", "2", "--balance", dir.resolve("none.json").toString()),
+                66, "none.json");
+    }
+
+    @Test
     void mergeWritesOneRunAndExitsWithItsVerdict() throws IOException {
         List<String> args = new ArrayList<>(List.of("results", "merge"));
         for (int i = 1; i <= 3; i++) {
