@@ -62,6 +62,14 @@ class JobsIT {
                   - {name: ok-3, command: "grep -q ' /nix/store virtiofs ' /proc/mounts"}
                   - {name: fails, command: "echo 'wanted 42, got 41' >&2; exit 1"}
                   - {name: skips, command: "exit 4"}
+                  - {name: known-bad, command: "exit 1"}
+                  - {name: never-run, command: "echo KBOOT-EXPUNGED-TEST-RAN > /dev/console"}
+                """);
+        Path expunges = dir.resolve("expunges.yaml");
+        Files.writeString(expunges, """
+                expunges:
+                  - {suite: command, tests: [never-run], action: skip, reason: known to hang}
+                  - {suite: command, tests: [known-bad], action: xfail, reason: known failure}
                 """);
         Map<Integer, Path> results = new TreeMap<>();
         Map<Integer, Integer> codes = new TreeMap<>();
@@ -69,7 +77,7 @@ class JobsIT {
         for (int jobs : new int[] {1, 2}) {
             Path r = dir.resolve("jobs-" + jobs);
             KbootProcess k = KbootProcess.start(dir.resolve("runtime-" + jobs), "test", KbootProcess.SAMPLE.toString(),
-                    "--suite", "kselftest:" + kselftests, "--suite", "command:" + commands, "--results", r.toString(),
+                    "--suite", "kselftest:" + kselftests, "--suite", "command:" + commands, "--expunges", expunges.toString(), "--results", r.toString(),
                     "--jobs", Integer.toString(jobs), "--cpus", "1", "--memory", "512M");
             codes.put(jobs, k.await(Duration.ofMinutes(15)));
             errs.put(jobs, k.err());
@@ -77,7 +85,9 @@ class JobsIT {
             results.put(jobs, r);
         }
         Map<String, String> one = statuses(results.get(1));
-        assertEquals(8, one.size(), one.toString());
+        assertEquals(10, one.size(), one.toString());
+        assertEquals("xfail", one.get("command/known-bad"));
+        assertEquals("expunged", one.get("command/never-run"));
         assertEquals("fail", one.get("command/fails"));
         assertEquals("skip", one.get("command/skips"));
         assertEquals("pass", one.get("kselftest/size/get_size"));
@@ -96,13 +106,20 @@ class JobsIT {
             assertEquals(2, part.path("shard").path("count").asInt());
             int mine = 0;
             for (JsonNode t : part.path("tests")) {
+                if (t.path("status").asText().equals("expunged")) {
+                    continue; // every guest records the expunged tests of its plan
+                }
                 assertTrue(ran.add(t.path("id").asText()), t.path("id").asText() + " ran on two guests");
                 mine++;
             }
             assertTrue(mine > 0, "guest " + i + " ran nothing: " + part);
-            assertTrue(Files.readString(g.resolve("console.log")).contains("KBOOT-SAMPLE: stage 2 reached"), "guest " + i + "'s console log");
+            String console = Files.readString(g.resolve("console.log"));
+            assertTrue(console.contains("KBOOT-SAMPLE: stage 2 reached"), "guest " + i + "'s console log");
+            assertTrue(!console.contains("KBOOT-EXPUNGED-TEST-RAN"), "an expunged test ran on guest " + i);
         }
-        assertEquals(one.keySet(), ran);
+        Set<String> notExpunged = new java.util.TreeSet<>(one.keySet());
+        notExpunged.remove("command/never-run");
+        assertEquals(notExpunged, ran);
         List<String> lines = Files.readAllLines(results.get(2).resolve("summary.txt"));
         assertTrue(lines.stream().anyMatch(l -> l.contains("merged from 2 of 2 shards")), lines.toString());
     }

@@ -25,6 +25,9 @@ import javax.xml.stream.XMLStreamWriter;
  * {@code system-out}. Characters XML 1.0 forbids (console control bytes) are dropped.
  */
 public final class JunitXml {
+    /** Made once (a lookup through the service loader); writers are created under its lock. */
+    private static final XMLOutputFactory FACTORY = XMLOutputFactory.newFactory();
+
     private JunitXml() {
     }
 
@@ -39,7 +42,10 @@ public final class JunitXml {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            XMLStreamWriter w = XMLOutputFactory.newFactory().createXMLStreamWriter(out, "UTF-8");
+            XMLStreamWriter w;
+            synchronized (FACTORY) {
+                w = FACTORY.createXMLStreamWriter(out, "UTF-8");
+            }
             w.writeStartDocument("UTF-8", "1.0");
             w.writeCharacters("\n");
             w.writeStartElement("testsuites");
@@ -158,8 +164,11 @@ public final class JunitXml {
         w.writeCharacters("\n");
     }
 
-    private static String seconds(long ms) {
-        return String.format(Locale.ROOT, "%.3f", ms / 1000.0);
+    /** @return {@code ms} in seconds with three decimals, as {@code %.3f} prints it (without the formatter: junit.xml is rewritten after every test) */
+    static String seconds(long ms) {
+        long a = Math.abs(ms);
+        String frac = Long.toString(1000 + a % 1000).substring(1);
+        return (ms < 0 ? "-" : "") + a / 1000 + "." + frac;
     }
 
     /** Drops characters XML 1.0 does not allow (all C0 controls but tab, newline and carriage return). */
