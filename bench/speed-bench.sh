@@ -75,6 +75,7 @@ for r in $(seq "$rounds"); do
   line="round $r:"
   for i in "${!names[@]}"; do
     read -r t c <<<"$(side "$i")"
+    [ -n "$t" ] || exit 1   # the side failed (it said why)
     walls[$i]+="$t "; cpus[$i]+="$c "
     line+=$(printf '  %s %5d/%5d' "${names[$i]}" "$t" "$c")
   done
