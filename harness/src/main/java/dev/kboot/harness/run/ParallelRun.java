@@ -76,7 +76,11 @@ public final class ParallelRun {
         for (int i = 1; i <= jobs; i++) {
             Path dir = r.resultsDir().resolve(guestDir(i));
             dirs.add(dir);
-            Prepared part = new Prepared(p.selected(), p.expunges(), p.baseline(), p.baselineName(), new Shard(i, jobs), p.weights());
+            // Runners of its own: a runner keeps what it found in its guest (kselftest's directory,
+            // its copy with scaled timeouts), which is not the other guests'.
+            List<TestRun.Selected> selected = p.selected().stream()
+                    .map(s -> new TestRun.Selected(Runners.of(s.runner().suite()), s.profile(), s.label())).toList();
+            Prepared part = new Prepared(selected, p.expunges(), p.baseline(), p.baselineName(), new Shard(i, jobs), p.weights());
             VmOptions o = r.vmOptions();
             String who = "guest " + i + "/" + jobs;
             Consumer<String> notices = o.notices() == null ? null
