@@ -92,8 +92,9 @@ class ResultsCommandTest {
             String time = t.durationMs() == null ? "-" : String.format(java.util.Locale.ROOT, "%.3fs", t.durationMs() / 1000.0);
             String reason = t.reason().replace('\n', ' ');
             reason = reason.length() > 120 ? reason.substring(0, 117) + "..." : reason;
-            if (!t.incidents().isEmpty()) {
-                reason = (reason.isEmpty() ? "" : reason + "; ") + t.incidents().get(0).headline();
+            if (!t.incidents().isEmpty() && !reason.contains(t.incidents().get(0).title())) {
+                // the incident's title, unless the reason already says it (main's rule since the verdicts work)
+                reason = (reason.isEmpty() ? "" : reason + "; ") + t.incidents().get(0).title() + (t.incidents().get(0).expected() ? " (expected)" : "");
             }
             want.append(String.format(java.util.Locale.ROOT, "%-8s", t.status().name()))
                     .append(String.format(java.util.Locale.ROOT, "  %-" + width + "s  %9s  %s", t.id(), time, reason).stripTrailing())
