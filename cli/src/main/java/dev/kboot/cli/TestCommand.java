@@ -164,8 +164,7 @@ final class TestCommand implements Callable<Integer> {
                     + " planned units; merge the shards with 'kboot results merge'");
         }
         if (jobs > 1) {
-            err.println(Main.PREFIX + jobs + " guests' results (each in " + results.resolve(ParallelRun.guestDir(1)).getParent().toAbsolutePath()
-                    + "/guest-I) merged into one run");
+            err.println(Main.PREFIX + jobs + " guests' results (each in " + results.toAbsolutePath().resolve("guest-I") + ") merged into one run");
         }
         err.println(Main.PREFIX + o.verdict().headline());
         for (String d : o.verdict().details()) {
