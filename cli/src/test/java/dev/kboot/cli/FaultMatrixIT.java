@@ -40,6 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
  * had finished, the rest MISS) and nothing of this kboot's left: no child it recorded alive (pid
  * and start time), no process naming its runtime directory, no socket, no mount.
  *
+ * <p>The faults: SIGKILL of QEMU and of the store's virtiofsd as QEMU starts, as the initrd
+ * switches root and under a test; a guest panic and a guest hang at boot and under a test; the agent
+ * killed under a test and from the side; the results directory read-only, full at the start,
+ * filled by the guest and made immutable during the run.
+ *
  * <p>Signals to kboot go at random offsets over a whole run (seeded; the seed is printed).
  * {@code -Dkboot.faultMatrix.kills=N} sets how many per signal: 3 by default (the CI run), 20
  * for the full matrix. Figures are printed at the end.
@@ -138,7 +143,7 @@ class FaultMatrixIT {
         }
 
         int await() throws Exception {
-            return kboot.await(Duration.ofMinutes(6));
+            return kboot.await(Duration.ofMinutes(15));
         }
 
         Map<String, Status> statuses() {
@@ -240,6 +245,14 @@ class FaultMatrixIT {
                     assertEquals(0, code, name + ": " + r.kboot.err());
                 } else if (signal.equals("KILL")) {
                     assertTrue(code == 137 || code == 0, name + " at " + offset + " ms: exit " + code + "\n" + r.kboot.err());
+                } else if (code == 143) {
+                    // SIGTERM while the JVM itself was starting, before kboot's main installed its
+                    // handler: the JVM's own 143 (README), and only then: kboot had started nothing.
+                    assertEquals("TERM", signal, name + " at " + offset + " ms: exit 143");
+                    assertEquals("", r.kboot.err(), name + " at " + offset + " ms: exit 143 after kboot began");
+                    assertEquals(List.of(), r.children, name + " at " + offset + " ms: exit 143 after kboot started a child");
+                    assertFalse(Files.exists(r.results), name + " at " + offset + " ms: exit 143 after kboot made --results");
+                    outcome += " (the JVM was still starting)";
                 } else {
                     // 130, or the run's own 0 when it had ended as the signal came
                     assertTrue(code == 130 || code == 0, name + " at " + offset + " ms: exit " + code + "\n" + r.kboot.err());
@@ -265,19 +278,26 @@ class FaultMatrixIT {
         outcomes.forEach((signal, list) -> figure("SIG" + signal + " x" + list.size() + ": " + list));
     }
 
-    /** A fault injected once the run reaches {@code point}; returns the run, ended. */
+    /** The points of a run a fault is injected at: two of the boot, one under a test. */
+    static final List<String> POINTS = List.of("boot", "initrd", "test");
+
+    /**
+     * A fault injected once the run reaches {@code point}: "boot" as QEMU is recorded (nothing
+     * booted), "initrd" as the sample's initrd switches root (the store mounted, stage 2 and the
+     * agent to come), "test" under the point test. Returns the run, not awaited.
+     */
     private Run inject(String name, List<String> extra, Path suite, String point, ThrowingConsumer<Run> fault) throws Exception {
         Run r = new Run(name, null, extra, suite);
-        if (point.equals("boot")) {
-            until(name + ": QEMU started", Duration.ofMinutes(3), () -> {
+        switch (point) {
+            case "boot" -> until(name + ": QEMU started", Duration.ofMinutes(10), () -> {
                 try {
                     return r.child("qemu").isPresent() || !r.kboot.process.isAlive();
                 } catch (IOException e) {
                     return false;
                 }
             });
-        } else {
-            until(name + ": the point test runs", Duration.ofMinutes(4), () -> r.consoleShows(POINT) || !r.kboot.process.isAlive());
+            case "initrd" -> until(name + ": the initrd switches root", Duration.ofMinutes(10), () -> r.consoleShows("switching root") || !r.kboot.process.isAlive());
+            default -> until(name + ": the point test runs", Duration.ofMinutes(10), () -> r.consoleShows(POINT) || !r.kboot.process.isAlive());
         }
         r.snapshotChildren();
         assertTrue(r.kboot.process.isAlive(), name + ": kboot still runs at the point: " + r.kboot.err());
@@ -296,6 +316,18 @@ class FaultMatrixIT {
         Map<String, Status> st = r.statuses();
         if (point.equals("boot")) {
             assertEquals(Map.of(), st, r.name + ": nothing ran");
+        } else if (point.equals("initrd")) {
+            // the fault lands as stage 2 starts: how far the run got by then depends on the host's
+            // load, what it says must not: nothing, or the tests that ran before it, then MISS
+            List<Status> order = new ArrayList<>(st.values());
+            int i = 0;
+            while (i < order.size() && order.get(i) == Status.PASS) {
+                i++;
+            }
+            if (i < order.size() && order.get(i) != Status.MISS) {
+                i++; // the test the fault hit
+            }
+            assertTrue(order.subList(i, order.size()).stream().allMatch(x -> x == Status.MISS), r.name + ": " + st);
         } else {
             assertEquals(Status.PASS, st.get("command/first"), r.name + ": " + st);
             assertEquals(atPoint, st.get("command/point"), r.name + ": " + st);
@@ -309,7 +341,7 @@ class FaultMatrixIT {
     @Test
     @Order(3)
     void sigkillOfQemu() throws Exception {
-        for (String point : List.of("boot", "test")) {
+        for (String point : POINTS) {
             Run r = inject("qemu-killed-at-" + point, List.of(), workload, point, run -> kill("KILL", run.child("qemu").orElseThrow()));
             incompleteAt(r, point, Status.CRASH);
         }
@@ -318,7 +350,7 @@ class FaultMatrixIT {
     @Test
     @Order(4)
     void sigkillOfAVirtiofsd() throws Exception {
-        for (String point : List.of("boot", "test")) {
+        for (String point : POINTS) {
             Run r = inject("virtiofsd-killed-at-" + point, List.of(), workload, point,
                     run -> kill("KILL", run.child("virtiofsd-store").orElseThrow()));
             incompleteAt(r, point, Status.ERROR);
@@ -432,5 +464,27 @@ class FaultMatrixIT {
         } finally {
             umount(filling);
         }
+        // Made unwritable under the point test: the results directory immutable (chattr +i, which
+        // stops root too), so the results written after that test cannot be renamed into place.
+        try {
+            Run r = inject("results-unwritable-during-the-run", List.of(), workload, "test", run -> chattr("+i", run.results));
+            int code = r.await();
+            assertEquals(73, code, r.kboot.err());
+            assertTrue(r.kboot.err().contains("cannot write the results"), r.kboot.err());
+            assertFalse(r.kboot.err().contains("\tat "), r.name + ": no stack trace: " + r.kboot.err());
+            RunResult res = ResultsJson.read(r.results.resolve("results.json")); // the last good version
+            assertEquals(Status.PASS, res.find(dev.kboot.harness.model.TestId.of("command", "first")).orElseThrow().status());
+            r.assertNothingLeft();
+            figure("results made unwritable during the run: exit 73, results.json valid with " + res.tests().stream()
+                    .filter(t -> t.status() == Status.PASS).count() + " passed");
+        } finally {
+            new ProcessBuilder("chattr", "-i", dir.resolve("results-unwritable-during-the-run-results").toString()).start().waitFor();
+        }
+    }
+
+    private static void chattr(String flag, Path where) throws Exception {
+        Process p = new ProcessBuilder("chattr", flag, where.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "chattr " + flag + " " + where + ": " + out);
     }
 }

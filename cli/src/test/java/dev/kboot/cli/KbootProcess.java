@@ -35,6 +35,11 @@ final class KbootProcess {
     }
 
     static KbootProcess start(Path runtime, String... args) throws IOException {
+        return startIn(null, runtime, args);
+    }
+
+    /** Like {@link #start}, in working directory {@code cwd} (null: this JVM's), where relative paths in {@code args} resolve. */
+    static KbootProcess startIn(Path cwd, Path runtime, String... args) throws IOException {
         List<String> argv = new ArrayList<>();
         argv.add(REPO.resolve("bin/kboot").toString());
         argv.addAll(List.of(args));
@@ -42,6 +47,9 @@ final class KbootProcess {
         Path out = runtime.resolve("stdout.txt");
         Path err = runtime.resolve("stderr.txt");
         ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile());
+        if (cwd != null) {
+            pb.directory(cwd.toFile());
+        }
         pb.environment().put("XDG_RUNTIME_DIR", runtime.toString());
         return new KbootProcess(pb.start(), runtime, out, err);
     }

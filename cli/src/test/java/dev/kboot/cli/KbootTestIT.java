@@ -236,7 +236,10 @@ class KbootTestIT {
     void aBatchSuiteWritesStraightIntoTheResultsAndGuestSymlinksAreNotFollowed() throws Exception {
         Path results = dir.resolve("batch");
         Path setup = fakeBlktests("batch", "");
-        KbootProcess k = test(results, "--suite", "command:" + setup, "--suite", "blktests:" + dir.resolve("batch-blk.yaml"));
+        // --results relative to kboot's working directory, as a user types it: the writable share's
+        // virtiofsd was handed the relative path and failed to chroot into it.
+        KbootProcess k = KbootProcess.startIn(dir, dir.resolve("runtime"), "test", KbootProcess.SAMPLE.toString(), "--results", "batch",
+                "--suite", "command:" + setup, "--suite", "blktests:" + dir.resolve("batch-blk.yaml"));
         assertEquals(1, k.await(Duration.ofMinutes(5)), k.err());
         Map<String, String> st = statuses(results);
         assertEquals("pass", st.get("blktests/nodev/block/001"));

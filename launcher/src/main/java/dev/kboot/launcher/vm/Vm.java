@@ -96,7 +96,9 @@ public final class Vm implements GuestMachine {
         this.plan = plan;
         this.run = run;
         this.options = options;
-        this.transferDir = options.transferDir() != null ? options.transferDir() : BootPlan.xferDir(run.path());
+        // Absolute: the legacy virtiofsd chroots into its source=, which a relative path (kboot
+        // test's default --results kboot-results) does not reliably name.
+        this.transferDir = (options.transferDir() != null ? options.transferDir() : BootPlan.xferDir(run.path())).toAbsolutePath();
     }
 
     /**

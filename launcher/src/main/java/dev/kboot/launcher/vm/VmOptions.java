@@ -11,7 +11,8 @@ import java.util.function.Consumer;
  * @param notices     receives kboot's own one-line notices (accelerator fallback, modules), or null
  * @param timings     the run's phase clock
  * @param transferDir the host directory of the writable transfer share (created; kept when the
- *                    guest is closed), or null for one in the run directory, removed with it
+ *                    guest is closed; relative to the working directory if relative), or null for
+ *                    one in the run directory, removed with it
  */
 public record VmOptions(Consumer<String> liveConsole, Path consoleLog, Consumer<String> notices, Timings timings, Path transferDir) {
     /** Options with the transfer share in the run directory. */
