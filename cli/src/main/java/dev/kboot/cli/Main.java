@@ -107,6 +107,7 @@ public final class Main {
         }
         CommandLine.Model.CommandSpec root = CommandLine.Model.CommandSpec.create().name("kboot")
                 .mixinStandardHelpOptions(true).versionProvider(new Version());
+        root.resourceBundle(new ExitCodes()); // the exit-code table, as the whole model's @Command says
         CommandLine cl = new CommandLine(root);
         cl.addSubcommand(args[0], sub);
         return cl;
