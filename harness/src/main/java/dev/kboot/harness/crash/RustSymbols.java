@@ -105,20 +105,7 @@ final class RustSymbols {
             if (peek() == 'u') {
                 throw new IllegalArgumentException("punycode");
             }
-            int start = at;
-            while (Character.isDigit(peek())) {
-                at++;
-            }
-            if (start == at) {
-                throw new IllegalArgumentException("identifier length");
-            }
-            int n = Integer.parseInt(s.substring(start, at));
-            if (peek() == '_') {
-                at++;
-            }
-            String id = s.substring(at, at + n);
-            at += n;
-            return id;
+            return identifierAfterDisambiguator();
         }
 
         /** Runs {@code body} at a back reference's target, then comes back. */
