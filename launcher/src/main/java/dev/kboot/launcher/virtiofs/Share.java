@@ -10,6 +10,16 @@ import java.nio.file.Path;
  * @param readOnly whether the guest may only read it (the store and modules are read-only)
  */
 public record Share(Path hostDir, String tag, boolean readOnly) {
+    /**
+     * Makes {@code hostDir} absolute and normal: virtiofsd chroots into it and the read-only bind
+     * runs in another working directory, so a relative {@code --store .cache/store} would name
+     * nothing there ("chroot(".cache/store"): No such file or directory", QEMU then failing with
+     * "vhost_backend_init failed").
+     */
+    public Share {
+        hostDir = hostDir.toAbsolutePath().normalize();
+    }
+
     /** The tag of the store share (the host's /nix/store), per the imageless contract. */
     public static final String STORE = "store";
     /** The tag of the kernel modules share (mounted at /lib/modules). */

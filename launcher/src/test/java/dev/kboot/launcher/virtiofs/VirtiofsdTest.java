@@ -73,6 +73,18 @@ class VirtiofsdTest {
     }
 
     @Test
+    void relativeShareReachesVirtiofsdAbsolute() throws Exception {
+        // `kboot run x/boot.json --store .cache/sample/store` failed: the read-only bind and
+        // virtiofsd's chroot ran the relative path elsewhere and QEMU saw the daemon hang up.
+        Share store = new Share(Path.of("rel/./store"), "store", true);
+        Path abs = Path.of("").toAbsolutePath().resolve("rel/store");
+        assertEquals(abs, store.hostDir());
+        List<String> argv = VirtiofsdCommand.render(legacy(), store, Path.of("/run/k/s.sock"), true, Path.of("/usr/bin/unshare"));
+        assertEquals(abs.toString(), argv.get(7 + 1));
+        assertTrue(argv.contains("source=" + abs), argv.toString());
+    }
+
+    @Test
     void shareOptionParsing() throws Exception {
         Path d = Files.createTempDirectory("share");
         Share s = Share.parse(d + ":src:rw");
