@@ -42,7 +42,8 @@ public final class BootOptions {
     String append = "";
 
     @Option(names = "--fast", description = "Skip boot work a developer's run does not need: adds documented kernel parameters "
-            + "(cryptomgr.notests; --dry-run lists them) before --append. Never implied by 'kboot test'.")
+            + "(cryptomgr.notests; --dry-run lists them) before --append and, under TCG, boots QEMU's default CPU model "
+            + "instead of max. Never implied by 'kboot test'.")
     boolean fast;
 
     @Option(names = "--cpus", paramLabel = "N", defaultValue = "2", description = "vCPUs (default: ${DEFAULT-VALUE}).")

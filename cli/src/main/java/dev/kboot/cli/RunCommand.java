@@ -319,6 +319,9 @@ final class RunCommand implements Callable<Integer> {
         out.println("# " + plan.modulesNote());
         if (!plan.fastParams().isEmpty()) {
             out.println("# --fast adds to the kernel command line: " + String.join(" ", plan.fastParams()));
+            if (plan.cpuModel().isEmpty()) {
+                out.println("# --fast under TCG: QEMU's default CPU model instead of -cpu max");
+            }
         }
         var argvs = plan.virtiofsdArgvs(dir);
         var shares = plan.sharesFor(dir);

@@ -181,10 +181,14 @@ class MainTest {
         assertTrue(r.out().contains("# --fast adds to the kernel command line: cryptomgr.notests\n"), r.out());
         String qemu = r.out().lines().filter(l -> l.contains("qemu-system-x86_64")).findFirst().orElseThrow();
         assertTrue(qemu.matches(".* panic=-1( tsc_early_khz=\\d+)? cryptomgr.notests quiet' .*"), qemu);
+        // under TCG --fast boots QEMU's default CPU model, and says so
+        assertTrue(r.out().contains("# --fast under TCG: QEMU's default CPU model instead of -cpu max\n"), r.out());
+        assertFalse(qemu.contains(" -cpu "), qemu);
 
         Cli plain = Cli.run("run", top(), "--dry-run", "--accel", "tcg");
         assertFalse(plain.out().contains("cryptomgr.notests"), plain.out());
         assertFalse(plain.out().contains("--fast"), plain.out());
+        assertTrue(plain.out().contains(" -cpu max "), plain.out());
     }
 
     @Test

@@ -26,7 +26,9 @@ public final class QemuCommandLine {
                 ? "microvm,pcie=on,rtc=on,memory-backend=mem"
                 : "q35,memory-backend=mem");
         a.addAll(List.of("-accel", s.accel().qemuName()));
-        a.addAll(List.of("-cpu", s.accel() == Accelerator.KVM ? "host" : "max"));
+        if (!s.cpuModel().isEmpty()) {
+            a.addAll(List.of("-cpu", s.cpuModel()));
+        }
         a.addAll(List.of("-smp", Integer.toString(s.cpus())));
         a.addAll(List.of("-m", mem));
         a.addAll(List.of("-object", "memory-backend-memfd,id=mem,size=" + mem + ",share=on"));

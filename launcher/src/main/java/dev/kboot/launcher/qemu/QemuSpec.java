@@ -11,6 +11,8 @@ import java.util.Optional;
  * @param qemu          the qemu-system-x86_64 executable
  * @param machine       machine type
  * @param accel         accelerator
+ * @param cpuModel      the {@code -cpu} model ({@code host}, {@code max}, ...), or "" for QEMU's default
+ *                      model (qemu64 on x86_64), which {@code -cpu} is then left out for
  * @param cpus          vCPUs
  * @param memoryBytes   guest RAM in bytes, also the size of the shared memfd backend
  * @param kernel        what {@code -kernel} loads (an ELF vmlinux with a PVH note, or a bzImage)
@@ -27,6 +29,7 @@ public record QemuSpec(
         Path qemu,
         Machine machine,
         Accelerator accel,
+        String cpuModel,
         int cpus,
         long memoryBytes,
         Path kernel,

@@ -29,6 +29,7 @@ import java.util.Optional;
  * @param virtiofsd     the virtiofsd binary
  * @param accel         the accelerator decision
  * @param machine       the machine type
+ * @param cpuModel      the {@code -cpu} model, or "" for QEMU's default ({@link Planner#cpuModel})
  * @param cmdline       the kernel command line
  * @param cpus          vCPUs
  * @param memoryBytes   guest RAM in bytes
@@ -49,6 +50,7 @@ public record BootPlan(
         VirtiofsdBinary virtiofsd,
         AcceleratorProbe.Decision accel,
         Machine machine,
+        String cpuModel,
         String cmdline,
         int cpus,
         long memoryBytes,
@@ -119,7 +121,7 @@ public record BootPlan(
     /** @return the QEMU spec for a run in {@code runDir} */
     public QemuSpec qemuSpec(Path runDir) {
         List<QemuSpec.Filesystem> fs = sharesFor(runDir).stream().map(s -> new QemuSpec.Filesystem(s.tag(), fsSocket(runDir, s))).toList();
-        return new QemuSpec(qemu.path(), machine, accel.accel(), cpus, memoryBytes, bootKernel, initrd, cmdline,
+        return new QemuSpec(qemu.path(), machine, accel.accel(), cpuModel, cpus, memoryBytes, bootKernel, initrd, cmdline,
                 runDir.resolve(SERIAL_SOCKET), runDir.resolve(HVC_SOCKET), runDir.resolve(QMP_SOCKET),
                 agent ? Optional.of(runDir.resolve(AGENT_SOCKET)) : Optional.empty(), fs, qemuArgs);
     }

@@ -125,7 +125,26 @@ public final class Planner {
         }
         Path unshare = ToolProbe.find(null, List.of("unshare"), List.of()).orElse(null);
         return new BootPlan(closure, image, bootKernel, initrd, List.copyOf(shares), modulesNote, qemu, virtiofsd, accel,
-                machine, String.join(" ", words), r.cpus(), r.memoryBytes(), List.copyOf(r.qemuArgs()), r.agent(), root, unshare, fast);
+                machine, cpuModel(accel.accel(), r.fast()), String.join(" ", words), r.cpus(), r.memoryBytes(), List.copyOf(r.qemuArgs()), r.agent(), root, unshare, fast);
+    }
+
+    /**
+     * The {@code -cpu} model: {@code host} under KVM; under TCG {@code max} (every feature QEMU
+     * emulates, so a test sees what the kernel supports), or with {@code --fast} QEMU's default
+     * model, as the physical-limit reference (bench/raw-boot.sh) boots: {@code max} makes the
+     * kernel save and restore AVX, MPX and PKU state through XSAVE on every context switch and
+     * pick AVX code paths, all emulated (bench/speed-bench.sh measures it). A developer who wants
+     * another model passes {@code --qemu-arg=-cpu --qemu-arg=MODEL} (QEMU takes the last).
+     *
+     * @param accel the accelerator
+     * @param fast  --fast
+     * @return the model, or "" for QEMU's default (no {@code -cpu})
+     */
+    public static String cpuModel(Accelerator accel, boolean fast) {
+        if (accel == Accelerator.KVM) {
+            return "host";
+        }
+        return fast ? "" : "max";
     }
 
     /**

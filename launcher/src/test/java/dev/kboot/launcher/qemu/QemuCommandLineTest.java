@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class QemuCommandLineTest {
     static QemuSpec spec(Machine m, Accelerator a, boolean agent) {
-        return new QemuSpec(Path.of("/usr/bin/qemu-system-x86_64"), m, a, 2, 1L << 30, Path.of("/cache/k.elf"),
+        return new QemuSpec(Path.of("/usr/bin/qemu-system-x86_64"), m, a, a == Accelerator.KVM ? "host" : "max", 2, 1L << 30, Path.of("/cache/k.elf"),
                 Optional.of(Path.of("/store/i/initrd")), "loglevel=4 root=tmpfs init=/nix/store/x/init",
                 Path.of("/run/r/ttyS0.sock"), Path.of("/run/r/hvc0.sock"), Path.of("/run/r/qmp.sock"),
                 agent ? Optional.of(Path.of("/run/r/agent.sock")) : Optional.empty(),
@@ -39,6 +39,18 @@ class QemuCommandLineTest {
     void kvmUsesTheHostCpu() {
         List<String> a = QemuCommandLine.render(spec(Machine.MICROVM, Accelerator.KVM, false));
         assertEquals(List.of("-accel", "kvm", "-cpu", "host"), a.subList(a.indexOf("-accel"), a.indexOf("-accel") + 4));
+    }
+
+    @Test
+    void cpuModelIsHostUnderKvmMaxUnderTcgAndQemusDefaultWithFast() {
+        assertEquals("host", dev.kboot.launcher.vm.Planner.cpuModel(Accelerator.KVM, false));
+        assertEquals("host", dev.kboot.launcher.vm.Planner.cpuModel(Accelerator.KVM, true));
+        assertEquals("max", dev.kboot.launcher.vm.Planner.cpuModel(Accelerator.TCG, false));
+        assertEquals("", dev.kboot.launcher.vm.Planner.cpuModel(Accelerator.TCG, true));
+        QemuSpec s = spec(Machine.MICROVM, Accelerator.TCG, false);
+        QemuSpec noModel = new QemuSpec(s.qemu(), s.machine(), s.accel(), "", s.cpus(), s.memoryBytes(), s.kernel(), s.initrd(),
+                s.cmdline(), s.serialSocket(), s.hvcSocket(), s.qmpSocket(), s.agentSocket(), s.filesystems(), s.extraArgs());
+        assertTrue(!QemuCommandLine.render(noModel).contains("-cpu"), "QEMU's default model: no -cpu at all");
     }
 
     @Test
