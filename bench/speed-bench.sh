@@ -38,20 +38,19 @@ fi
 accel=()
 [ -e /dev/kvm ] && accel=(--accel tcg)
 
-now() { date +%s%N; }
-# one NAME CHECK-REGEX COMMAND...: prints "wall-ms cpu-ms" (CPU: user + system of the command and
-# every process it waited for, QEMU and virtiofsd included, from the shell's `times`: a busy
-# shared host moves it far less than the wall time); fails the bench when the run fails
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
+# one NAME CHECK-REGEX COMMAND...: prints "wall-ms cpu-ms" (CPU: the command's and every process
+# it waited for, QEMU and virtiofsd included); fails the bench when the run fails
 one() {
-  local name=$1 want=$2 t0 t1 out cpu
+  local name=$1 want=$2 t0 t1 out
   shift 2
   t0=$(now)
   out=$("$@" 2>&1; echo "rc=$?"; times)
   t1=$(now)
   grep -q '^rc=0$' <<<"$out" || { echo "speed-bench: $name failed:" >&2; tail -n 20 <<<"$out" >&2; exit 1; }
   grep -Eq "$want" <<<"$out" || { echo "speed-bench: $name did not print /$want/:" >&2; tail -n 20 <<<"$out" >&2; exit 1; }
-  cpu=$(tail -n 1 <<<"$out" | awk '{n=0; for (i=1;i<=2;i++) {split($i,a,/[ms]/); n+=a[1]*60000+a[2]*1000}; printf "%d", n}')
-  echo "$(( (t1 - t0) / 1000000 )) $cpu"
+  echo "$(( (t1 - t0) / 1000000 )) $(children_cpu_ms <<<"$out")"
 }
 release=$(ls "$(ls -d "$here"/.cache/sample/unpacked/linux-image-*/ | sort | tail -n 1)/lib/modules")
 marker='KBOOT-SAMPLE: stage 2 reached'
@@ -65,31 +64,5 @@ side() { # index
     4) one '--fast -- true' '' "$kboot" run --fast "${closure[@]}" "${accel[@]}" -- true ;;
   esac
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
-
-echo "speed-bench: $rounds rounds; $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-# One warm-up of each side (page cache, kboot's caches: probes, the PVH ELF), not counted.
-for i in "${!names[@]}"; do side "$i" >/dev/null; done
-declare -A walls cpus
-for r in $(seq "$rounds"); do
-  line="round $r:"
-  for i in "${!names[@]}"; do
-    read -r t c <<<"$(side "$i")"
-    [ -n "$t" ] || exit 1   # the side failed (it said why)
-    walls[$i]+="$t "; cpus[$i]+="$c "
-    line+=$(printf '  %s %5d/%5d' "${names[$i]}" "$t" "$c")
-  done
-  echo "$line ms (wall/CPU)"
-done
-wb=$(tr ' ' '\n' <<<"${walls[0]}" | grep . | median)
-cb=$(tr ' ' '\n' <<<"${cpus[0]}" | grep . | median)
-printf '\n%-16s %10s %7s %10s %7s  %s\n' "side" "wall" ratio "CPU" ratio "goal (wall)"
-for i in "${!names[@]}"; do
-  w=$(tr ' ' '\n' <<<"${walls[$i]}" | grep . | median)
-  c=$(tr ' ' '\n' <<<"${cpus[$i]}" | grep . | median)
-  goal=''
-  case $i in 2|3|4) goal='<= 1.10' ;; esac
-  printf '%-16s %7d ms %7s %7d ms %7s  %s\n' "${names[$i]}" "$w" "$(awk -v a="$w" -v b="$wb" 'BEGIN {printf "%.3f", a/b}')" \
-    "$c" "$(awk -v a="$c" -v b="$cb" 'BEGIN {printf "%.3f", a/b}')" "$goal"
-done
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+goal() { case $1 in 2|3|4) echo '<= 1.10' ;; esac; }
+ab_rounds speed-bench "$rounds" side goal "${names[@]}"

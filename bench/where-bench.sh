@@ -24,41 +24,17 @@ raw=$here/bench/raw-boot.sh
 names=(raw pci 'cpu max' '1024 MiB' loglevel 'crypto tests' "kboot's")
 envs=('' 'RAW_BUS=pci' 'RAW_CPU=max' 'RAW_MEM=1024' 'RAW_VERBOSE=1' 'RAW_CRYPTO_TESTS=1'
       'RAW_BUS=pci RAW_CPU=max RAW_MEM=1024 RAW_VERBOSE=1 RAW_CRYPTO_TESTS=1')
-now() { date +%s%N; }
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 # side I: prints "wall-ms cpu-ms"
 side() {
-  local t0 t1 out cpu
+  local t0 t1 out
   t0=$(now)
   # shellcheck disable=SC2086
   out=$(env ${envs[$1]} "$raw" 2>&1; echo "rc=$?"; times) 
   t1=$(now)
   grep -q '^rc=0$' <<<"$out" || { echo "where-bench: ${names[$1]} failed:" >&2; tail -n 20 <<<"$out" >&2; exit 1; }
-  # the last line of `times`: the children's user and system time, as 0m1.234s 0m0.056s
-  cpu=$(tail -n 1 <<<"$out" | awk '{n=0; for (i=1;i<=2;i++) {split($i,a,/[ms]/); n+=a[1]*60000+a[2]*1000}; printf "%d", n}')
-  echo "$(( (t1 - t0) / 1000000 )) $cpu"
+  echo "$(( (t1 - t0) / 1000000 )) $(children_cpu_ms <<<"$out")"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
-
-echo "where-bench: $rounds rounds; $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-for i in "${!names[@]}"; do side "$i" >/dev/null; done   # warm-up, not counted
-declare -A walls cpus
-for r in $(seq "$rounds"); do
-  line="round $r:"
-  for i in "${!names[@]}"; do
-    read -r t c <<<"$(side "$i")"
-    [ -n "$t" ] || exit 1   # the side failed (it said why)
-    walls[$i]+="$t "; cpus[$i]+="$c "
-    line+=$(printf '  %s %5d/%5d' "${names[$i]}" "$t" "$c")
-  done
-  echo "$line ms (wall/CPU)"
-done
-wb=$(tr ' ' '\n' <<<"${walls[0]}" | grep . | median)
-cb=$(tr ' ' '\n' <<<"${cpus[0]}" | grep . | median)
-printf '\n%-14s %10s %7s %10s %7s\n' side "wall" ratio "CPU" ratio
-for i in "${!names[@]}"; do
-  w=$(tr ' ' '\n' <<<"${walls[$i]}" | grep . | median)
-  c=$(tr ' ' '\n' <<<"${cpus[$i]}" | grep . | median)
-  printf '%-14s %7d ms %7s %7d ms %7s\n' "${names[$i]}" "$w" "$(awk -v a="$w" -v b="$wb" 'BEGIN {printf "%.3f", a/b}')" \
-    "$c" "$(awk -v a="$c" -v b="$cb" 'BEGIN {printf "%.3f", a/b}')"
-done
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+nogoal() { :; }
+ab_rounds where-bench "$rounds" side nogoal "${names[@]}"
