@@ -12,11 +12,11 @@ kboot="$here/bin/kboot"
 result="$here/.cache/sample/result"
 [ -e "$result" ] || { echo "boot-bench: no sample closure; run sample/build-closure.sh" >&2; exit 66; }
 # What kboot would boot, from its own --dry-run: the cached ELF kernel, the store, the modules dir.
-dry=$("$kboot" run "$result" --dry-run --accel tcg)
+dry=$("$kboot" run "$result" --no-fast --dry-run --accel tcg)
 kernel=$(grep -o -- '-kernel [^ ]*' <<<"$dry" | cut -d' ' -f2)
 store=$(grep -o -- '--socket-path=[^ ]*virtiofsd-store.sock -o source=[^ ]*' <<<"$dry" | sed 's/.*source=//')
 modules=$(grep -o -- '--socket-path=[^ ]*virtiofsd-modules.sock -o source=[^ ]*' <<<"$dry" | sed 's/.*source=//')
-tsc=$(grep -o 'tsc_early_khz=[0-9]*' <<<"$("$kboot" run "$result" --dry-run --accel tcg)" | cut -d= -f2)
+tsc=$(grep -o 'tsc_early_khz=[0-9]*' <<<"$("$kboot" run "$result" --no-fast --dry-run --accel tcg)" | cut -d= -f2)
 top=$(readlink -f "$result")
 marker='KBOOT-SAMPLE: stage 2 reached'
 
@@ -32,11 +32,11 @@ one() { # label command...
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 # One warm-up of each (page cache, kboot's probe caches), not counted.
-one kboot "$kboot" run "$result" --accel tcg >/dev/null
+one kboot "$kboot" run "$result" --no-fast --accel tcg >/dev/null
 one script "$here/bench/handwritten-boot.sh" "$top" "$store" "$modules" "$kernel" "$tsc" >/dev/null
 ka=() sa=()
 for i in $(seq "$n"); do
-  k=$(one kboot "$kboot" run "$result" --accel tcg)
+  k=$(one kboot "$kboot" run "$result" --no-fast --accel tcg)
   s=$(one script "$here/bench/handwritten-boot.sh" "$top" "$store" "$modules" "$kernel" "$tsc")
   ka+=("$k"); sa+=("$s")
   printf 'run %2d: kboot %5d ms   script %5d ms\n' "$i" "$k" "$s"

@@ -41,10 +41,12 @@ public final class BootOptions {
     @Option(names = "--append", paramLabel = "ARGS", description = "Extra kernel command line words, appended last.")
     String append = "";
 
-    @Option(names = "--fast", description = "Skip boot work a developer's run does not need: adds documented kernel parameters "
+    @Option(names = "--fast", negatable = true,
+            description = "Skip boot work a developer's run does not need: adds documented kernel parameters "
             + "(cryptomgr.notests; --dry-run lists them) before --append and, under TCG, boots QEMU's default CPU model "
-            + "instead of max. Never implied by 'kboot test'.")
-    boolean fast;
+            + "instead of max. On by default for 'kboot run' and 'kboot shell' (--no-fast boots the kernel as configured); "
+            + "off for 'kboot test' unless given: a test run tests the kernel as configured.")
+    Boolean fast;
 
     @Option(names = "--cpus", paramLabel = "N", defaultValue = "2", description = "vCPUs (default: ${DEFAULT-VALUE}).")
     int cpus;
@@ -68,8 +70,14 @@ public final class BootOptions {
     @Option(names = "--qemu-arg", paramLabel = "ARG", description = "Extra QEMU argument, appended last. Repeatable.")
     List<String> qemuArgs = new ArrayList<>();
 
-    /** @return the request these options describe */
-    BootRequest toRequest(boolean agent) {
+    /**
+     * @param agent         whether the guest agent's port is attached
+     * @param fastByDefault what no {@code --fast}/{@code --no-fast} means: true for {@code kboot
+     *                      run} and {@code kboot shell} (a developer's boot), false for {@code kboot test}
+     * @return the request these options describe
+     * @throws dev.kboot.launcher.KbootException exit 64 on a bad value
+     */
+    BootRequest toRequest(boolean agent, boolean fastByDefault) {
         if (result == null) {
             throw dev.kboot.launcher.KbootException.usage("Missing required parameter: 'RESULT'");
         }
@@ -84,6 +92,7 @@ public final class BootOptions {
         }
         List<Share> parsed = shares.stream().map(Share::parse).toList();
         return new BootRequest(Path.of(result), specialisation, kernel, initrd, modules, store, parsed, append, cpus,
-                Units.memoryBytes("--memory", memory), choice, machine.toLowerCase(Locale.ROOT), qemu, virtiofsd, qemuArgs, agent, fast);
+                Units.memoryBytes("--memory", memory), choice, machine.toLowerCase(Locale.ROOT), qemu, virtiofsd, qemuArgs, agent,
+                fast == null ? fastByDefault : fast);
     }
 }

@@ -102,7 +102,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         }
-        BootPlan plan = Planner.plan(boot.toRequest(agent), dryRun);
+        BootPlan plan = Planner.plan(boot.toRequest(agent, true), dryRun);
         clock.mark("boot planned");
         if (dryRun) {
             printDryRun(plan, spec.commandLine().getOut());
@@ -285,6 +285,10 @@ final class RunCommand implements Callable<Integer> {
             err.println(Main.PREFIX + "booting " + plan.closure().bootspec().label() + ": Linux " + plan.kernelImage().release()
                     + " on " + plan.machine().qemuName() + "/" + plan.accel().accel().qemuName() + ", " + plan.cpus() + " vCPUs, "
                     + Units.qemuMegabytes(plan.memoryBytes()) + " (" + plan.qemu().versionLine() + "; " + plan.virtiofsd().kind() + " virtiofsd)");
+            if (!plan.fastParams().isEmpty()) {
+                err.println(Main.PREFIX + "fast boot: " + String.join(" ", plan.fastParams())
+                        + (plan.cpuModel().isEmpty() ? ", QEMU's default CPU model" : "") + " (--no-fast boots the kernel as configured)");
+            }
         }
         if (common.verbose) {
             err.println(Main.PREFIX + plan.modulesNote());

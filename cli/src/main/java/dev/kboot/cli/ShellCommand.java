@@ -34,7 +34,7 @@ final class ShellCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         Timings clock = new Timings();
-        BootPlan plan = Planner.plan(boot.toRequest(true), false);
+        BootPlan plan = Planner.plan(boot.toRequest(true, true), false);
         RunCommand.announce(plan, err, common);
         return RunCommand.shell(plan, clock, err, guestOptions.agentWait(), guestOptions.consoleLog, common);
     }

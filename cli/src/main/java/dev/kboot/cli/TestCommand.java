@@ -140,7 +140,7 @@ final class TestCommand implements Callable<Integer> {
             String a = domain.facts().accelerator();
             accel = a != null && a.startsWith("tcg") ? Accelerator.TCG : Accelerator.KVM;
         } else {
-            BootPlan plan = Planner.plan(boot.toRequest(true), false);
+            BootPlan plan = Planner.plan(boot.toRequest(true, false), false);
             RunCommand.announce(plan, err, common);
             target = GuestTarget.boot(plan);
             accel = plan.accel().accel();

@@ -159,7 +159,7 @@ class MainTest {
 
     @Test
     void dryRunPrintsTheCommandLinesAndStartsNothing() {
-        Cli r = Cli.run("run", top(), "--dry-run", "--accel", "tcg", "--cpus", "3", "--memory", "768M", "--append", "quiet",
+        Cli r = Cli.run("run", top(), "--dry-run", "--no-fast", "--accel", "tcg", "--cpus", "3", "--memory", "768M", "--append", "quiet",
                 "--qemu-arg", "-device", "--qemu-arg", "virtio-balloon-pci");
         assertEquals(0, r.code(), r.err());
         String out = r.out();
@@ -185,14 +185,30 @@ class MainTest {
         assertTrue(r.out().contains("# --fast under TCG: QEMU's default CPU model instead of -cpu max\n"), r.out());
         assertFalse(qemu.contains(" -cpu "), qemu);
 
-        Cli plain = Cli.run("run", top(), "--dry-run", "--accel", "tcg");
+        // kboot run boots fast by default (documented); --no-fast boots the kernel as configured
+        Cli byDefault = Cli.run("run", top(), "--dry-run", "--accel", "tcg");
+        assertEquals(r.out().replace(" quiet'", "'"), byDefault.out());
+        Cli plain = Cli.run("run", top(), "--dry-run", "--accel", "tcg", "--no-fast");
         assertFalse(plain.out().contains("cryptomgr.notests"), plain.out());
         assertFalse(plain.out().contains("--fast"), plain.out());
         assertTrue(plain.out().contains(" -cpu max "), plain.out());
     }
 
     @Test
-    void kbootTestAddsNothingUnlessAskedForFast() {
+    void kbootTestAddsNothingUnlessAskedForFastAndRunAndShellBootFastUnlessToldNot() {
+        for (String cmd : new String[] {"run", "shell"}) {
+            for (String flag : new String[] {null, "--fast", "--no-fast"}) {
+                picocli.CommandLine cl = Main.commandLine(System.out, System.err);
+                java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(cmd, top()));
+                if (flag != null) {
+                    args.add(flag);
+                }
+                cl.parseArgs(args.toArray(String[]::new));
+                BootOptions boot = cmd.equals("run") ? ((RunCommand) cl.getSubcommands().get(cmd).getCommand()).boot
+                        : ((ShellCommand) cl.getSubcommands().get(cmd).getCommand()).boot;
+                assertEquals(!"--no-fast".equals(flag), boot.toRequest(true, true).fast(), "kboot " + args);
+            }
+        }
         for (boolean asked : new boolean[] {false, true}) {
             picocli.CommandLine cl = Main.commandLine(System.out, System.err);
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("test", top(), "--suite", "command:smoke"));
@@ -201,7 +217,7 @@ class MainTest {
             }
             cl.parseArgs(args.toArray(String[]::new));
             TestCommand test = cl.getSubcommands().get("test").getCommand();
-            assertEquals(asked, test.boot.toRequest(true).fast(), "kboot test " + args);
+            assertEquals(asked, test.boot.toRequest(true, false).fast(), "kboot test " + args);
         }
     }
 

@@ -40,6 +40,23 @@ class RunCommandIT {
     }
 
     @Test
+    void runBootsFastByDefaultAndNoFastBootsAsConfigured() throws Exception {
+        String avx = "grep -cw avx /proc/cpuinfo || true";
+        KbootProcess fast = run(avx);
+        assertEquals(0, fast.await(Duration.ofMinutes(3)), fast.err());
+        String fastErr = fast.err(), fastOut = fast.out();   // the next run reuses the output files
+        assertTrue(fastErr.contains("kboot: fast boot: cryptomgr.notests"), fastErr);
+        KbootProcess plain = KbootProcess.start(runtime, "run", KbootProcess.SAMPLE.toString(), "--no-fast", "--", avx);
+        assertEquals(0, plain.await(Duration.ofMinutes(3)), plain.err());
+        assertFalse(plain.err().contains("fast boot"), plain.err());
+        if (fastErr.contains("/tcg,")) {
+            // under TCG the fast boot has QEMU's default CPU model (no AVX), -cpu max has AVX on each vCPU
+            assertEquals("0\n", fastOut);
+            assertEquals("2\n", plain.out());
+        }
+    }
+
+    @Test
     void severalArgumentsAreAProgramAndItsArguments() throws Exception {
         KbootProcess k = run("sh", "-c", "exit 7");
         assertEquals(7, k.await(Duration.ofMinutes(3)), k.err());
