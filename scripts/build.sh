@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Builds kboot: the jar (cli/target/kboot.jar) and what makes it start fast, from a training run
-# (a boot of the sample closure when it exists, else the CLI alone):
+# Builds kboot: the jar (cli/target/kboot.jar) and what makes it start fast, from training runs
+# (dev.kboot.cli.Training; a boot of the sample closure when it exists):
 #   - where a JDK 25 or later is installed (/usr/lib/jvm/*, or KBOOT_AOT_JAVA=/path/to/bin/java),
-#     its ahead-of-time cache (JEP 483/514: classes loaded and linked, lambdas resolved):
-#     cli/target/kboot.aot, and cli/target/kboot.aot.java naming the JVM that must run it;
-#   - with the default JDK, a class data sharing archive: cli/target/kboot.jsa (the fallback).
+#     its ahead-of-time caches (JEP 483/514: classes loaded and linked, lambdas resolved), one per
+#     command family, because such a cache loads every class it holds at start, whatever the
+#     command: cli/target/kboot-version.aot (--version), kboot-short.aot (results, help, doctor,
+#     ...: trained on results show/compare), kboot-boot.aot (run, shell, test: trained on a boot),
+#     and cli/target/kboot.aot.java naming the JVM that must run them;
+#   - with the default JDK, a class data sharing archive of all of them: cli/target/kboot.jsa (the
+#     fallback; CDS maps its classes and loads each when first used).
 # bin/kboot uses whichever exists and fits (docs/benchmarks.md has the measurements).
 # Idempotent; Maven does the incremental work.
 #   scripts/build.sh [extra mvn args]
@@ -15,10 +19,18 @@ mvn -B -q -DskipTests "$@" package
 jar=cli/target/kboot.jar
 list=cli/target/kboot.classlist
 flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1)
-# The training run: the commands whose start-up users wait for, in one JVM (Training.java),
-# booting the sample closure when it exists.
-training=(-cp "$jar" dev.kboot.cli.Training)
-[ -e .cache/sample/result ] && training+=(.cache/sample/result)
+# The results the short family reads: written by kboot results import in a JVM of its own (not
+# recorded), so the short family's cache holds the reading side only.
+sample=cli/target/training/results
+rm -rf cli/target/training
+java "${flags[@]}" -cp "$jar" dev.kboot.cli.Training "sample=$sample" >/dev/null 2>&1 || echo "build: no sample results to train on" >&2
+boot=boot
+[ -e .cache/sample/result ] && boot=boot=.cache/sample/result
+declare -A training=(
+  [version]="dev.kboot.cli.Entry --version"
+  [short]="dev.kboot.cli.Training short=$sample"
+  [boot]="dev.kboot.cli.Training $boot"
+)
 
 # The newest JDK >= 25 (its `release` file says JAVA_VERSION="25...").
 aot_java() {
@@ -30,18 +42,24 @@ aot_java() {
   done
   [ -n "$best" ] && echo "$best"
 }
-rm -f cli/target/kboot.aot cli/target/kboot.aot.java
+rm -f cli/target/kboot.aot cli/target/kboot-*.aot cli/target/kboot.aot.java
 if j=$(aot_java); then
-  if "$j" -XX:AOTCacheOutput=cli/target/kboot.aot "${flags[@]}" "${training[@]}" >/dev/null 2>&1 \
-      && [ -s cli/target/kboot.aot ]; then
-    echo "$j" > cli/target/kboot.aot.java
-  else
-    echo "build: no AOT cache from $j (kboot still works, on the CDS archive)" >&2
-    rm -f cli/target/kboot.aot
-  fi
+  made=0
+  for family in version short boot; do
+    # shellcheck disable=SC2086 # the training command is words
+    if "$j" -XX:AOTCacheOutput="cli/target/kboot-$family.aot" "${flags[@]}" -cp "$jar" ${training[$family]} >/dev/null 2>&1 \
+        && [ -s "cli/target/kboot-$family.aot" ]; then
+      made=$((made + 1))
+    else
+      echo "build: no $family AOT cache from $j (those commands start on the CDS archive)" >&2
+      rm -f "cli/target/kboot-$family.aot"
+    fi
+  done
+  if [ "$made" -gt 0 ]; then echo "$j" > cli/target/kboot.aot.java; fi
 fi
 
-java -XX:DumpLoadedClassList="$list" "${flags[@]}" "${training[@]}" >/dev/null 2>&1 || true
+# One JVM through every family for the class list (CDS loads an archived class only when it is used).
+java -XX:DumpLoadedClassList="$list" "${flags[@]}" -cp "$jar" dev.kboot.cli.Training "$boot" "short=$sample" >/dev/null 2>&1 || true
 java -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile=cli/target/kboot.jsa -XX:+UseSerialGC -cp "$jar" \
   -Xlog:cds=off -Xlog:cds+dynamic=off >/dev/null 2>&1 || { echo "build: no CDS archive (kboot still works, starts slower)" >&2; rm -f cli/target/kboot.jsa; }
 echo "build: $repo/$jar" >&2

@@ -2,13 +2,10 @@ package dev.kboot.cli;
 
 import dev.kboot.launcher.ExitCode;
 import dev.kboot.launcher.KbootException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -172,16 +169,8 @@ public final class Main {
         }
     }
 
-    /** @return kboot's version, from the build */
+    /** @return kboot's version, from the build ({@link Entry#version}) */
     public static String version() {
-        Properties p = new Properties();
-        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
-            if (in != null) {
-                p.load(in);
-            }
-        } catch (IOException e) {
-            // unknown
-        }
-        return p.getProperty("version", "unknown");
+        return Entry.version();
     }
 }

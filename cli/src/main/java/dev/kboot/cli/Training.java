@@ -9,33 +9,61 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * The training run scripts/build.sh records kboot's start-up from (the class data sharing
- * archive's class list on the default JDK, the AOT cache on a JDK 25+): the commands whose
- * start-up users wait for, in one JVM, so that one recording holds the classes of all of them.
- * With a closure: {@code --version}, {@code run --dry-run}, {@code run CLOSURE -- true} (a boot with
- * the agent), {@code test CLOSURE --suite command:smoke} and {@code results show} of that test's
- * results; without one, the commands that need no guest. Output goes nowhere; a failing command
- * only makes the recording smaller. Not part of the {@code kboot} command.
+ * The training runs scripts/build.sh records kboot's start-up from (an AOT cache on a JDK 25+, the
+ * class data sharing archive's class list on the default JDK), one JVM per command family (the
+ * arguments name the families, {@code FAMILY[=ARG]}, run in order), because
+ * a JDK 25 AOT cache loads and links every class it holds when the JVM starts, whatever the
+ * command: a cache trained on a boot made {@code kboot --version} load 3,079 classes
+ * (bench/cli-bench.sh). bin/kboot picks the family's cache by the first argument.
+ * <ul>
+ *   <li>{@code boot[=CLOSURE]}: {@code run --help}; with the sample closure {@code run --dry-run},
+ *       {@code run CLOSURE -- true} (a boot with the agent) and {@code test CLOSURE --suite command:smoke}.</li>
+ *   <li>{@code short=DIR}: {@code --help}, {@code results show} (table and {@code --json}) and
+ *       {@code results compare} of the results directory DIR.</li>
+ *   <li>{@code sample=DIR}: not recorded; writes the results directory the {@code short} family is
+ *       trained on, with {@code kboot results import} of a KTAP stream of 400 tests (passes, failures,
+ *       skips, a kernel warning), so that the recording holds the reading side only.</li>
+ * </ul>
+ * Output goes nowhere; a failing command only makes the recording smaller. Not part of the
+ * {@code kboot} command.
  */
 final class Training {
     private Training() {
     }
 
-    /** @param args the sample closure, or nothing */
+    /** @param args {@code FAMILY[=ARG]} words, run in order in this JVM (see the class comment) */
     public static void main(String[] args) throws IOException {
         PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true);
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            String family = eq < 0 ? a : a.substring(0, eq);
+            String arg = eq < 0 ? null : a.substring(eq + 1);
+            switch (family) {
+                case "boot" -> boot(sink, arg);
+                case "short" -> {
+                    Main.run(sink, sink, "--help");
+                    Main.run(sink, sink, "results", "show", arg);
+                    Main.run(sink, sink, "results", "show", "--json", arg);
+                    Main.run(sink, sink, "results", "compare", arg, arg);
+                }
+                case "sample" -> sample(sink, Path.of(arg));
+                default -> throw new IllegalArgumentException("training family: boot[=CLOSURE], short=DIR or sample=DIR, not " + a);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static void boot(PrintStream sink, String closure) throws IOException {
+        Main.run(sink, sink, "run", "--help");
+        if (closure == null) {
+            return;
+        }
         Path tmp = Files.createTempDirectory("kboot-training");
         try {
-            Main.run(sink, sink, "--version");
-            Main.run(sink, sink, "run", "--help");
-            if (args.length > 0) {
-                String closure = args[0];
-                Main.run(sink, sink, "run", closure, "--dry-run");
-                Main.run(sink, sink, "run", closure, "-q", "--timeout", "300s", "--", "true");
-                Path results = tmp.resolve("results");
-                Main.run(sink, sink, "test", closure, "-q", "--suite", "command:smoke", "--results", results.toString(), "--timeout", "300s");
-                Main.run(sink, sink, "results", "show", results.toString());
-            }
+            Main.run(sink, sink, "run", closure, "--dry-run");
+            Main.run(sink, sink, "run", closure, "-q", "--timeout", "300s", "--", "true");
+            Path results = tmp.resolve("results");
+            Main.run(sink, sink, "test", closure, "-q", "--suite", "command:smoke", "--results", results.toString(), "--timeout", "300s");
         } finally {
             try (Stream<Path> s = Files.walk(tmp)) {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
@@ -43,6 +71,32 @@ final class Training {
                 }
             }
         }
-        System.exit(0);
+    }
+
+    /** A KTAP v1 stream of 400 tests in 8 suites with failures, skips and a warning, imported into {@code dir}. */
+    private static void sample(PrintStream sink, Path dir) throws IOException {
+        StringBuilder tap = new StringBuilder("KTAP version 1\n1..8\n");
+        for (int s = 1; s <= 8; s++) {
+            tap.append("    KTAP version 1\n    # Subtest: suite").append(s).append("\n    1..50\n");
+            for (int t = 1; t <= 50; t++) {
+                String name = "case_" + t;
+                if (t % 17 == 0) {
+                    tap.append("    # ").append(name).append(": expected 1, got 0\n    not ok ").append(t).append(' ').append(name).append('\n');
+                } else if (t % 13 == 0) {
+                    tap.append("    ok ").append(t).append(' ').append(name).append(" # SKIP not supported here\n");
+                } else {
+                    tap.append("    ok ").append(t).append(' ').append(name).append('\n');
+                }
+            }
+            if (s == 3) {
+                tap.append("[   12.345678] WARNING: CPU: 0 PID: 1 at lib/kunit/test.c:42 kunit_try_catch+0x10/0x20\n")
+                        .append("[   12.345699] ---[ end trace 0000000000000000 ]---\n");
+            }
+            tap.append(s % 3 == 0 ? "not ok " : "ok ").append(s).append(" suite").append(s).append('\n');
+        }
+        Files.createDirectories(dir);
+        Path in = dir.resolve("ktap.txt");
+        Files.writeString(in, tap);
+        Main.run(sink, sink, "results", "import", "-q", "--suite", "ktap", in.toString(), "--results", dir.toString());
     }
 }
