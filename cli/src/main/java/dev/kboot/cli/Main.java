@@ -106,8 +106,31 @@ public final class Main {
                 .mixinStandardHelpOptions(true).versionProvider(new Version());
         root.resourceBundle(new ExitCodes()); // the exit-code table, as the whole model's @Command says
         CommandLine cl = new CommandLine(root);
-        cl.addSubcommand(args[0], sub);
+        Class<?> leaf = args.length > 1 ? nested(sub, args[1]) : null;
+        if (leaf == null) {
+            cl.addSubcommand(args[0], sub);
+            return cl;
+        }
+        // `results show`, `libvirt status`: the group without its other subcommands. A group has no
+        // options of its own beyond help (its class runs only when no subcommand is named), so a spec
+        // with its name, its help options and the one subcommand parses the same.
+        CommandLine.Model.CommandSpec group = CommandLine.Model.CommandSpec.create().name(args[0])
+                .mixinStandardHelpOptions(sub.getAnnotation(Command.class).mixinStandardHelpOptions());
+        CommandLine g = new CommandLine(group);
+        cl.addSubcommand(args[0], g);
+        g.addSubcommand(args[1], leaf);
         return cl;
+    }
+
+    /** @return the subcommand of the group {@code sub} named {@code name} (by its {@code @Command} name), or null */
+    private static Class<?> nested(Class<?> sub, String name) {
+        for (Class<?> c : sub.getAnnotation(Command.class).subcommands()) {
+            Command a = c.getAnnotation(Command.class);
+            if (a != null && a.name().equals(name)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /** @return the configured picocli command line with every subcommand (for tests, completion and help) */

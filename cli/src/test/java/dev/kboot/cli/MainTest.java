@@ -82,7 +82,9 @@ class MainTest {
     @Test
     void theLeanCommandLineSaysWhatTheWholeOneSays() {
         for (String[] args : new String[][] {{"run", "--help"}, {"test", "--help"}, {"results", "show", "--help"}, {"doctor", "--help"},
-                {"--version"}, {"run", "--no-such-flag"}, {"results", "show"}}) {
+                {"--version"}, {"run", "--no-such-flag"}, {"results", "show"}, {"results", "compare", "--help"}, {"results", "--help"},
+                {"results"}, {"results", "no-such-command"}, {"results", "show", "--no-such-flag", "x"}, {"libvirt", "status", "--help"},
+                {"results", "show", "--version"}}) {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
             int code = Main.commandLine(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)).execute(args);
