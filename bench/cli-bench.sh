@@ -2,12 +2,13 @@
 # Start-up benchmark of the kboot command itself (no guest): `kboot --version` and
 # `kboot results show` on a 1,000-test results.json, against `true` (a process start) and
 # `jq . results.json` (a native program reading the same file), in one invocation, alternating the
-# sides (A B C D A B C D), whole-process wall time and CPU time (user + system, which a loaded host
-# inflates less). Prints each side's medians and the ratios to jq.
+# sides (A B C D A B C D; bench/lib.sh), whole-process wall time and CPU time (user + system, which
+# a loaded host inflates less). Prints each round, each side's medians and the ratios to jq.
 # Goal: kboot <= 0.15 s and <= 2x jq. The JVM's own floor is a side: `java -version` with
 # bin/kboot's JVM and flags (the JVM starting and exiting, no class of kboot's), so a figure can be
-# read against what no Java program can go below. The last two sides run kboot on the default JDK
-# with the CDS archive (no AOT cache), the fallback where no JDK 25 is installed.
+# read against what no Java program can go below. bin/kboot runs --version on a JDK 25 AOT cache
+# where scripts/build.sh made one, everything else on the default JDK's CDS archive; one more
+# side runs --version on the CDS archive too (the fallback where no JDK 25 is installed).
 #
 #   bench/cli-bench.sh [ROUNDS]        (default 21)
 #   KBOOT_BASE=/other/checkout/bin/kboot bench/cli-bench.sh [ROUNDS]
@@ -53,59 +54,39 @@ jvm=java
 [ -f "$here/cli/target/kboot.aot.java" ] && read -r jvm < "$here/cli/target/kboot.aot.java"
 flags=$(sed -n 's/^exec "$java" \(.*\) $share .*/\1/p' "$kboot")
 [ -n "$flags" ] || { echo "cli-bench: cannot read the JVM flags from $kboot" >&2; exit 70; }
-names=(true 'jq .' 'java -version' 'kboot --version' 'kboot results show' '--version on CDS' 'results show on CDS')
 base=${KBOOT_BASE:-}
-[ -z "$base" ] || names+=('base --version' 'base results show')
-run_side() {
+
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
+# one COMMAND...: prints "wall-ms cpu-ms" (CPU: the command's user + system time, from `times` in
+# the subshell that waited for it); fails the bench when the command fails
+one() {
+  local t0 t1 out
+  t0=$(now)
+  out=$("$@" >/dev/null 2>"$dir/stderr"; echo "rc=$?"; times)
+  t1=$(now)
+  grep -q '^rc=0$' <<<"$out" || { echo "cli-bench: $* failed:" >&2; tail -n 5 "$dir/stderr" >&2; exit 1; }
+  echo "$(( (t1 - t0) / 1000000 )) $(children_cpu_ms <<<"$out")"
+}
+names=('jq .' true 'java -version' 'kboot --version' 'results show' '--version, CDS')
+[ -z "$base" ] || names+=('base --version' 'base results')
+# shellcheck disable=SC2086 # $flags are words
+side() { # index
   case $1 in
-    0) true ;;
-    1) jq . "$dir/results.json" >/dev/null ;;
-    # shellcheck disable=SC2086 # flags are words
-    2) "$jvm" $flags -version 2>/dev/null ;;
-    3) "$kboot" --version >/dev/null ;;
-    4) "$kboot" results show "$dir" >/dev/null ;;
-    # The fallback where no JDK 25 is installed: the default JDK with the CDS archive (KBOOT_JAVA
+    0) one jq . "$dir/results.json" ;;
+    1) one true ;;
+    2) one "$jvm" $flags -version ;;
+    3) one "$kboot" --version ;;
+    4) one "$kboot" results show "$dir" ;;
+    # --version where no JDK 25 is installed: the default JDK with the CDS archive (KBOOT_JAVA
     # set: bin/kboot then uses no AOT cache), to show what the AOT cache is worth.
-    5) KBOOT_JAVA=java "$kboot" --version >/dev/null ;;
-    6) KBOOT_JAVA=java "$kboot" results show "$dir" >/dev/null ;;
-    7) "$base" --version >/dev/null ;;
-    8) "$base" results show "$dir" >/dev/null ;;
+    5) one env KBOOT_JAVA=java "$kboot" --version ;;
+    6) one "$base" --version ;;
+    7) one "$base" results show "$dir" ;;
   esac
 }
-# "WALL_US CPU_US" of one run of side $1. CPU: the children's user + system time, from `times` run
-# in this shell before and after (not in a command substitution, whose children are its own).
-side() {
-  local t0 t1
-  t0=$(date +%s%N)
-  times > "$dir/times.0"
-  run_side "$1"
-  times > "$dir/times.1"
-  t1=$(date +%s%N)
-  echo "$(( (t1 - t0) / 1000 )) $(( $(cpu_us "$dir/times.1") - $(cpu_us "$dir/times.0") ))"
-}
-# the children's user + system CPU time in a `times` output, in microseconds
-cpu_us() {
-  awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, p, /m/); s += p[1] * 60 + p[2] } } END { printf "%d\n", s * 1000000 }' "$1"
-}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+goal() { case $1 in 3|4|5) echo '<= 150 ms and <= 2.000' ;; esac; }
 
 "$kboot" results show "$dir" | tail -n 3 | grep -q . || { echo "cli-bench: kboot results show printed nothing" >&2; exit 1; }
-echo "cli-bench: $rounds rounds; $(nproc) CPUs; JVM $jvm $flags; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-for i in "${!names[@]}"; do side "$i" >/dev/null; done
-declare -A wall cpu
-for r in $(seq "$rounds"); do
-  for i in "${!names[@]}"; do
-    read -r w c < <(side "$i")
-    wall[$i]+="$w " cpu[$i]+="$c "
-  done
-done
-jqm=$(tr ' ' '\n' <<<"${wall[1]}" | grep . | median)
-printf '%-20s %11s %8s %11s\n' side "wall median" "x jq" "CPU median"
-for i in "${!names[@]}"; do
-  m=$(tr ' ' '\n' <<<"${wall[$i]}" | grep . | median)
-  c=$(tr ' ' '\n' <<<"${cpu[$i]}" | grep . | median)
-  printf '%-20s %8.1f ms %8s %8.1f ms\n' "${names[$i]}" "$(awk -v m="$m" 'BEGIN {print m / 1000}')" \
-    "$(awk -v a="$m" -v b="$jqm" 'BEGIN {printf "%.2f", a/b}')" "$(awk -v m="$c" 'BEGIN {print m / 1000}')"
-done
-echo "goal: kboot <= 150 ms and <= 2.00 x jq (wall)"
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "cli-bench: JVM $jvm $flags; ratios are to jq"
+ab_rounds cli-bench "$rounds" side goal "${names[@]}"

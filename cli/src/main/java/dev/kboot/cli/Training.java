@@ -9,12 +9,11 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * The training runs scripts/build.sh records kboot's start-up from (an AOT cache on a JDK 25+, the
- * class data sharing archive's class list on the default JDK), one JVM per command family (the
- * arguments name the families, {@code FAMILY[=ARG]}, run in order), because
- * a JDK 25 AOT cache loads and links every class it holds when the JVM starts, whatever the
- * command: a cache trained on a boot made {@code kboot --version} load 3,079 classes
- * (bench/cli-bench.sh). bin/kboot picks the family's cache by the first argument.
+ * The training runs scripts/build.sh records kboot's start-up from: the class list of the default
+ * JDK's class data sharing archive, from one JVM running the families its arguments name
+ * ({@code FAMILY[=ARG]}, in order). (A JDK 25 AOT cache is made from {@code kboot --version} alone:
+ * such a cache loads and links every class it holds at start, and caches trained on these families
+ * made their commands slower than CDS; docs/benchmarks.md.)
  * <ul>
  *   <li>{@code boot[=CLOSURE]}: {@code run --help}; with the sample closure {@code run --dry-run},
  *       {@code run CLOSURE -- true} (a boot with the agent) and {@code test CLOSURE --suite command:smoke}.</li>
