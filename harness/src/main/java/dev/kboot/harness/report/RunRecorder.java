@@ -6,19 +6,69 @@ import dev.kboot.harness.model.Incident;
 import dev.kboot.harness.model.RunInfo;
 import dev.kboot.harness.model.RunResult;
 import dev.kboot.harness.model.TestResult;
+import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
- * Keeps a run's results as they come and rewrites the results directory after every change, so a
- * killed run leaves valid partial results ({@code finished: false}). Thread-safe.
+ * Keeps a run's results as they come and rewrites the results directory (results.json, junit.xml,
+ * summary.txt; each replaced atomically, so never torn) as they change, so a killed run leaves
+ * valid partial results ({@code finished: false}). Thread-safe.
+ *
+ * <p>When the files are rewritten: every change to the run's facts (incomplete, problems,
+ * incidents, sharding, run info, a suite's expected tests) at once; a test result at once while
+ * the run holds at most {@value #IMMEDIATE_TESTS} results (a rewrite is then well under a
+ * millisecond of rendering), and beyond that at most once per {@link #DEFAULT_WINDOW}: the first
+ * result after a quiet window is written at once, later ones by a timer at the window's end. A
+ * rewrite renders every result so far, so writing after every test cost O(tests) per test, O(N^2)
+ * over a run (bench/test-overhead-bench.sh); batched, it is O(N) over the run. {@link #flush} (at
+ * each suite's end) and {@link #finish} (on every ending, Ctrl-C and SIGTERM included) write what
+ * is pending. What a SIGKILL (or a host crash) can lose is the results of the last window, at most
+ * {@link #DEFAULT_WINDOW}: results.json then holds an earlier, valid state, with those tests MISS
+ * (or absent). A rewrite the timer could not make (a full or read-only disk) leaves the last good
+ * files and is thrown, as {@link UncheckedIOException}, by the recorder's next call.
  */
 public final class RunRecorder {
+    /** Up to this many results, each result is written at once. */
+    public static final int IMMEDIATE_TESTS = 32;
+    /** Beyond {@link #IMMEDIATE_TESTS} results, the longest a result waits to be written: 1 s. */
+    public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(1);
+    /** One daemon thread for every recorder's delayed writes (--jobs N has N recorders). */
+    private static final class Timer {
+        static final ScheduledExecutorService EXECUTOR = executor();
+
+        private static ScheduledExecutorService executor() {
+            ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, task -> {
+                Thread t = new Thread(task, "kboot-results-writer");
+                t.setDaemon(true);
+                return t;
+            });
+            e.setRemoveOnCancelPolicy(true);
+            return e;
+        }
+    }
+
     private final ResultsDirectory dir;
     private final RunResult baseline;
     private final String baselineName;
+    private final long windowNanos;
     private RunResult run;
+    /** Whether the run has changed since the files were last written. */
+    private boolean pending;
+    /** When the files were last written (System.nanoTime). */
+    private long lastWrite;
+    /** The timer's write of what is pending, while one is scheduled. */
+    private ScheduledFuture<?> scheduled;
+    /** Which scheduled write is current: a cancelled one that already runs finds it changed. */
+    private long timerToken;
+    /** A write the timer failed to make, thrown by the next call. */
+    private UncheckedIOException failed;
     private java.util.function.Predicate<dev.kboot.harness.model.TestId> baselineScope = id -> true;
     private final java.util.Map<String, List<dev.kboot.harness.model.TestId>> expected = new java.util.LinkedHashMap<>();
 
@@ -32,25 +82,53 @@ public final class RunRecorder {
      * @param baselineName where the baseline came from, or null
      */
     public RunRecorder(ResultsDirectory dir, RunInfo info, List<String> suites, RunResult baseline, String baselineName) {
+        this(dir, info, suites, baseline, baselineName, DEFAULT_WINDOW);
+    }
+
+    /**
+     * As {@link #RunRecorder(ResultsDirectory, RunInfo, List, RunResult, String)}, with another
+     * window for batching results (tests).
+     *
+     * @param window the longest a result waits to be written beyond {@link #IMMEDIATE_TESTS} results; positive
+     */
+    RunRecorder(ResultsDirectory dir, RunInfo info, List<String> suites, RunResult baseline, String baselineName, Duration window) {
         this.dir = dir;
         this.baseline = baseline;
         this.baselineName = baselineName;
+        this.windowNanos = window.toNanos();
         this.run = RunResult.started(info, suites);
         write();
     }
 
-    /** Records (or replaces, by id) one test's result and rewrites the files. */
+    /**
+     * Records (or replaces, by id) one test's result; the files are rewritten at once or within
+     * {@link #DEFAULT_WINDOW} (see the class comment).
+     *
+     * @throws UncheckedIOException if the files cannot be written now, or a delayed write failed
+     */
     public synchronized void record(TestResult r) {
         run = run.with(r);
-        write();
+        changed();
     }
 
-    /** Records (or replaces) several results and rewrites the files once. */
+    /** Records (or replaces) several results; written as {@link #record} is. */
     public synchronized void recordAll(List<TestResult> rs) {
         for (TestResult r : rs) {
             run = run.with(r);
         }
-        write();
+        changed();
+    }
+
+    /**
+     * Writes what is pending now (at a suite's end).
+     *
+     * @throws UncheckedIOException if the files cannot be written, or a delayed write failed
+     */
+    public synchronized void flush() {
+        rethrow();
+        if (pending) {
+            write();
+        }
     }
 
     /**
@@ -107,7 +185,7 @@ public final class RunRecorder {
             out.addAll(fresh.values());
         }
         run = run.withTests(out);
-        write();
+        changed();
     }
 
     /** Replaces every result (after crash attribution or expunges) and rewrites the files. */
@@ -162,7 +240,11 @@ public final class RunRecorder {
      * @return the final run
      */
     public synchronized RunResult finish(Instant end) {
+        cancel();
+        failed = null; // the files are written whole now, or this throws
         run = run.finish(end);
+        pending = false;
+        lastWrite = System.nanoTime();
         dir.write(run, comparison(), baselineName);
         dir.writeReport(run, comparison(), baselineName);
         return run;
@@ -187,7 +269,64 @@ public final class RunRecorder {
         return Verdict.of(run, comparison());
     }
 
+    /** A test result changed the run: write it now or within the window. */
+    private void changed() {
+        rethrow();
+        pending = true;
+        if (run.tests().size() <= IMMEDIATE_TESTS || System.nanoTime() - lastWrite >= windowNanos) {
+            write();
+        } else if (scheduled == null) {
+            long delay = Math.max(0, lastWrite + windowNanos - System.nanoTime());
+            long mine = ++timerToken;
+            scheduled = Timer.EXECUTOR.schedule(() -> delayed(mine), delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The timer's write: what is pending, unless a write made since took it. */
+    private synchronized void delayed(long token) {
+        if (token != timerToken) {
+            return; // cancelled while it waited for the lock
+        }
+        scheduled = null;
+        if (!pending || failed != null || run.finished()) {
+            return;
+        }
+        try {
+            write();
+        } catch (UncheckedIOException e) {
+            failed = e;
+        } catch (RuntimeException e) {
+            failed = new UncheckedIOException(new java.io.IOException("cannot write the results: " + e, e));
+        }
+    }
+
+    /** @return whether a delayed write failed and is still to be thrown (for tests) */
+    synchronized boolean delayedWriteFailed() {
+        return failed != null;
+    }
+
+    private void rethrow() {
+        if (failed != null) {
+            UncheckedIOException e = failed;
+            failed = null;
+            throw e;
+        }
+    }
+
+    private void cancel() {
+        if (scheduled != null) {
+            scheduled.cancel(false);
+            scheduled = null;
+            timerToken++;
+        }
+    }
+
+    /** Rewrites the files with the run as it is now (any pending result included). */
     private void write() {
+        cancel();
         dir.update(run, comparison(), baselineName);
+        pending = false;
+        failed = null;
+        lastWrite = System.nanoTime();
     }
 }

@@ -485,6 +485,7 @@ public final class TestRun {
                 rec.problem("expunge entry " + unused);
             }
             keepArtifacts(runner.suite());
+            rec.flush(); // a suite's last results are on disk when it ends (the recorder batches results)
         }
 
         private void suiteFailed(Selected s, RuntimeException e) {
