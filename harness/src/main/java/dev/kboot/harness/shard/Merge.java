@@ -356,7 +356,11 @@ public final class Merge {
         return o instanceof String s ? "'" + s + "'" : String.valueOf(o);
     }
 
-    /** Copies a shard's artifacts/ and console.log into the merge; an artifact already there is kept. */
+    /**
+     * Copies a shard's artifacts/ and console.log into the merge; an artifact already there is kept.
+     * A regular file is hard-linked where the file system allows it (the shards' directories inside
+     * the merge's, as {@code kboot test --jobs} makes them: one copy on disk, not two), else copied.
+     */
     private static RunResult copyFiles(Input in, int count, Path out, RunResult merged) {
         Path dir = in.dir();
         int index = in.run().sharding().index();
@@ -369,7 +373,7 @@ public final class Merge {
                         if (Files.isDirectory(p)) {
                             Files.createDirectories(dst);
                         } else if (!Files.exists(dst)) {
-                            Files.copy(p, dst);
+                            linkOrCopy(p, dst);
                         }
                     }
                 }
@@ -378,11 +382,25 @@ public final class Merge {
             if (Files.isRegularFile(console)) {
                 Path dst = out.resolve("shard-" + index).resolve("console.log");
                 Files.createDirectories(dst.getParent());
-                Files.copy(console, dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.deleteIfExists(dst);
+                linkOrCopy(console, dst);
             }
             return merged;
         } catch (IOException e) {
             return merged.withProblem("cannot copy the files of shard " + index + "/" + count + " from " + dir + ": " + e.getMessage());
         }
+    }
+
+    /** Hard-links {@code dst} to the regular file {@code src}, or copies it (another file system, links refused, not a regular file). */
+    private static void linkOrCopy(Path src, Path dst) throws IOException {
+        if (Files.isRegularFile(src, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createLink(dst, src);
+                return;
+            } catch (IOException | UnsupportedOperationException e) {
+                // EXDEV, EPERM (fs.protected_hardlinks), a file system without links: copy it
+            }
+        }
+        Files.copy(src, dst);
     }
 }

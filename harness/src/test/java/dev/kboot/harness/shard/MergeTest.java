@@ -238,6 +238,9 @@ class MergeTest extends MergeTestSupport {
         assertTrue(back.sharding().merged());
         assertEquals("console of shard 2\n", Files.readString(dir.resolve("merged/shard-2/console.log")));
         assertEquals("check.log\n", Files.readString(dir.resolve("merged/artifacts/fstests/check.log")));
+        assertTrue(Files.isSameFile(dirs.get(1).resolve("console.log"), dir.resolve("merged/shard-2/console.log")),
+                "on one file system the console log is linked, not kept twice");
+        assertTrue(Files.isSameFile(dirs.get(0).resolve("artifacts/fstests/check.log"), dir.resolve("merged/artifacts/fstests/check.log")));
         assertTrue(Files.readString(dir.resolve("merged/results.json")).contains("\"merged\" : {"));
         KbootException self = assertThrows(KbootException.class, () -> Merge.run(new Merge.Request(dirs, dirs.get(0), null)));
         assertEquals(ExitCode.USAGE, self.exitCode());
