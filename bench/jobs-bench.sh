@@ -4,7 +4,9 @@
 # each side's median, its tests per minute and its speed-up over --jobs 1, and the memory each guest
 # costs: the peak proportional set size (PSS, /proc/PID/smaps_rollup: shared pages split between
 # the processes sharing them) of each guest's QEMU and virtiofsd processes, sampled every 0.2 s,
-# summed, divided by N; and kboot's JVM beside them.
+# summed, divided by N; and kboot's JVM beside them. Beside each wall time: the CPU time (user +
+# system) of the whole run, kboot's JVM with every QEMU and virtiofsd it started, from `times` in
+# a shell that runs only kboot; and the load average at each round's start.
 #
 #   bench/jobs-bench.sh [ROUNDS]       (default 3)
 #
@@ -48,53 +50,58 @@ descendants() {
   kids=$(cat /proc/"$1"/task/*/children 2>/dev/null) || return 0
   for k in $kids; do echo "$k"; descendants "$k"; done
 }
-# side N: runs kboot test --jobs N; prints "ms tests guest-pss-kB jvm-pss-kB"
+# side N: runs kboot test --jobs N; prints "ms tests guest-pss-kB jvm-pss-kB cpu-ms"
 side() {
-  local n=$1 t0 t1 pid peak=0 jpeak=0 sum p comm rc tests
-  rm -rf "$work/r"
+  local n=$1 t0 t1 pid j peak=0 jpeak=0 sum p comm rc tests cpu
+  rm -rf "$work/r" "$work/times"
   t0=$(now)
-  "$kboot" test "$closure" "${accel[@]}" -q --suite "$suite" --jobs "$n" --cpus "$cpus" --memory "$memory" \
-    --results "$work/r" >"$work/out" 2>&1 &
+  # a shell that runs kboot alone, then says what it and its children (QEMU, virtiofsd) used
+  ( rc=0; "$kboot" test "$closure" "${accel[@]}" -q --suite "$suite" --jobs "$n" --cpus "$cpus" --memory "$memory" \
+      --results "$work/r" >"$work/out" 2>&1 || rc=$?; times >"$work/times"; exit $rc ) &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     sum=0
     for p in $(descendants "$pid"); do
       comm=$(cat /proc/"$p"/comm 2>/dev/null) || continue
-      case $comm in qemu-system-*|virtiofsd) sum=$((sum + $(pss "$p"))) ;; esac
+      case $comm in
+        qemu-system-*|virtiofsd) sum=$((sum + $(pss "$p"))) ;;
+        java) j=$(pss "$p"); [ "$j" -gt "$jpeak" ] && jpeak=$j ;;
+      esac
     done
     [ "$sum" -gt "$peak" ] && peak=$sum
-    j=$(pss "$pid"); [ "$j" -gt "$jpeak" ] && jpeak=$j
     sleep 0.2
   done
   rc=0; wait "$pid" || rc=$?
   t1=$(now)
+  cpu=$(tail -n 1 "$work/times" | awk '{n=0; for (i=1;i<=2;i++) {split($i,a,/[ms]/); n+=a[1]*60000+a[2]*1000}; printf "%d", n}')
   [ "$rc" -le 1 ] || { echo "jobs-bench: kboot test --jobs $n exited $rc:" >&2; tail -n 20 "$work/out" >&2; exit 1; }
   tests=$(jq '.tests | length' "$work/r/results.json")
   [ "$(jq '[.tests[] | select(.status == "miss")] | length' "$work/r/results.json")" = 0 ] || { echo "jobs-bench: --jobs $n left tests MISS:" >&2; tail -n 20 "$work/out" >&2; exit 1; }
-  echo "$(( (t1 - t0) / 1000000 )) $tests $((peak / n)) $jpeak"
+  echo "$(( (t1 - t0) / 1000000 )) $tests $((peak / n)) $jpeak $cpu"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "jobs-bench: $rounds rounds; suite $suite; guests of $cpus vCPU(s), $memory; $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 side 1 >/dev/null   # warm-up (page cache, kboot's caches), not counted
-declare -A ms mem jvm
+declare -A ms mem jvm cpu
 ntests=0
 for r in $(seq "$rounds"); do
-  line="round $r:"
+  line="round $r (load $(cut -d' ' -f1 /proc/loadavg); wall/CPU):"
   for n in "${jobs[@]}"; do
-    read -r t k g j <<<"$(side "$n")"
-    ms[$n]+="$t "; mem[$n]+="$g "; jvm[$n]+="$j "; ntests=$k
-    line+=$(printf '  --jobs %d %6d ms' "$n" "$t")
+    read -r t k g j c <<<"$(side "$n")"
+    ms[$n]+="$t "; mem[$n]+="$g "; jvm[$n]+="$j "; cpu[$n]+="$c "; ntests=$k
+    line+=$(printf '  --jobs %d %6d/%6d ms' "$n" "$t" "$c")
   done
   echo "$line"
 done
 base=$(tr ' ' '\n' <<<"${ms[1]}" | grep . | median)
-printf '\n%-9s %9s %10s %9s %14s %12s\n' side median tests/min speed-up "PSS per guest" "kboot JVM"
+printf '\n%-9s %9s %10s %9s %10s %14s %12s\n' side median tests/min speed-up "CPU" "PSS per guest" "kboot JVM"
 for n in "${jobs[@]}"; do
   m=$(tr ' ' '\n' <<<"${ms[$n]}" | grep . | median)
   g=$(tr ' ' '\n' <<<"${mem[$n]}" | grep . | median)
   j=$(tr ' ' '\n' <<<"${jvm[$n]}" | grep . | median)
-  printf '%-9s %6d ms %10.1f %9.2f %11d MiB %8d MiB\n' "--jobs $n" "$m" "$(awk -v n="$ntests" -v m="$m" 'BEGIN {print n * 60000 / m}')" \
-    "$(awk -v a="$base" -v b="$m" 'BEGIN {print a / b}')" $((g / 1024)) $((j / 1024))
+  c=$(tr ' ' '\n' <<<"${cpu[$n]}" | grep . | median)
+  printf '%-9s %6d ms %10.1f %9.2f %7d ms %11d MiB %8d MiB\n' "--jobs $n" "$m" "$(awk -v n="$ntests" -v m="$m" 'BEGIN {print n * 60000 / m}')" \
+    "$(awk -v a="$base" -v b="$m" 'BEGIN {print a / b}')" "$c" $((g / 1024)) $((j / 1024))
 done
 echo "($ntests tests per run) load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -5,8 +5,14 @@
 # invocation, alternating the sides (A B A B), whole-process wall time. Both sides boot once and
 # power off once; the difference is what kboot test adds per test: one agent round trip, judging
 # the result, and rewriting results.json, junit.xml and summary.txt. Goal: ratio <= 1.2.
+# Beside each wall time: the CPU time of the whole process tree (user + system, QEMU and
+# virtiofsd included, from the shell's `times`) and of kboot's JVM alone (/proc/PID/stat, sampled
+# every 0.1 s until it exits: the last <= 0.1 s is not counted).
 #
 #   bench/test-overhead-bench.sh [ROUNDS]       (default 5)
+#
+# BENCH_BASE_JAR=/path/to/kboot.jar adds a third side, `kboot test` on that jar (an earlier build,
+# with its own .aot or .jsa beside it), A B C A B C: before and after a change in one invocation.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-5}
@@ -31,33 +37,68 @@ trap 'rm -rf "$results"' EXIT
 loop="t=\$(which true); i=0; while [ \$i -lt $n ]; do \"\$t\"; i=\$((i+1)); done; echo loop-done"
 
 now() { date +%s%N; }
+tck=$(getconf CLK_TCK)
+# side N: prints "wall-ms tree-cpu-ms jvm-cpu-ms" (0: kboot test, 1: the loop, 2: kboot test on BENCH_BASE_JAR)
 side() {
-  local t0 t1 out
+  local t0 t1 pid jvm=0 j rc=0 tree
   t0=$(now)
   case $1 in
-    0) out=$("$kboot" test "$closure" "${accel[@]}" -q --suite "command:$profile" --results "$results/r" 2>&1) \
-         || { echo "test-overhead-bench: kboot test failed:" >&2; tail -n 20 <<<"$out" >&2; exit 1; }
-       grep -q "OK: $n tests, no failure" <<<"$out" || { echo "test-overhead-bench: kboot test: $out" >&2; exit 1; } ;;
-    1) out=$("$kboot" run "$closure" "${accel[@]}" -- sh -c "$loop" 2>&1) \
-         || { echo "test-overhead-bench: kboot run failed:" >&2; tail -n 20 <<<"$out" >&2; exit 1; }
-       grep -q loop-done <<<"$out" || { echo "test-overhead-bench: the loop did not finish: $out" >&2; exit 1; } ;;
+    0|2) env ${2:+KBOOT_JAR=$2} "$kboot" test "$closure" "${accel[@]}" -q --suite "command:$profile" --results "$results/r" >"$results/out" 2>&1 & ;;
+    1) "$kboot" run "$closure" "${accel[@]}" -- sh -c "$loop" >"$results/out" 2>&1 & ;;
   esac
+  pid=$!
+  # sampled with builtins only (no process of this shell's adds to the tree's CPU): read's
+  # timeout on a pipe nobody writes is the 0.1 s sleep
+  exec {pause}<> <(:)
+  while read -r -a f 2>/dev/null < "/proc/$pid/stat"; do
+    jvm=$(( f[13] + f[14] ))
+    read -r -t 0.1 -u "$pause" || true
+  done
+  wait "$pid" || rc=$?
   t1=$(now)
-  echo $(( (t1 - t0) / 1000000 ))
+  tree=$(times)
+  case $1 in
+    0|2) [ "$rc" = 0 ] && grep -q "OK: $n tests, no failure" "$results/out" \
+           || { echo "test-overhead-bench: kboot test failed (exit $rc):" >&2; tail -n 20 "$results/out" >&2; exit 1; } ;;
+    1) [ "$rc" = 0 ] && grep -q loop-done "$results/out" \
+           || { echo "test-overhead-bench: kboot run or the loop failed (exit $rc):" >&2; tail -n 20 "$results/out" >&2; exit 1; } ;;
+  esac
+  # children's user and system time (the second line of `times`: this subshell's waited children)
+  tree=$(tail -n 1 <<<"$tree" | awk '{n=0; for (i=1;i<=2;i++) {split($i,a,/[ms]/); n+=a[1]*60000+a[2]*1000}; printf "%d", n}')
+  echo "$(( (t1 - t0) / 1000000 )) $tree $(( jvm * 1000 / tck ))"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
+sides=(0 1)
+names=("kboot test ($n tests)" "kboot run -- sh -c loop ($n commands)" "kboot test ($n tests), BENCH_BASE_JAR")
+if [ -n "${BENCH_BASE_JAR:-}" ]; then
+  [ -f "$BENCH_BASE_JAR" ] || { echo "test-overhead-bench: BENCH_BASE_JAR=$BENCH_BASE_JAR: no such jar" >&2; exit 66; }
+  sides+=(2)
+fi
+jar_of() { [ "$1" = 2 ] && echo "$BENCH_BASE_JAR"; return 0; }
 echo "test-overhead-bench: $rounds rounds; $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-side 0 >/dev/null; side 1 >/dev/null   # warm-up, not counted
-a=() b=()
+for s in "${sides[@]}"; do side "$s" "$(jar_of "$s")" >/dev/null; done   # warm-up, not counted
+declare -A wall tree jvm
 for r in $(seq "$rounds"); do
-  x=$(side 0); y=$(side 1)
-  a+=("$x"); b+=("$y")
-  printf 'round %d: kboot test %6d ms   kboot run -- loop %6d ms\n' "$r" "$x" "$y"
+  line="round $r (wall/tree CPU/JVM CPU ms, load $(cut -d' ' -f1 /proc/loadavg)):"
+  for s in "${sides[@]}"; do
+    read -r w c j <<<"$(side "$s" "$(jar_of "$s")")"
+    wall[$s]+="$w "; tree[$s]+="$c "; jvm[$s]+="$j "
+    line+=$(printf '  %s %d/%d/%d' "${names[$s]%% (*}$([ "$s" = 2 ] && echo ' (base)')" "$w" "$c" "$j")
+  done
+  echo "$line"
 done
-am=$(printf '%s\n' "${a[@]}" | median)
-bm=$(printf '%s\n' "${b[@]}" | median)
-printf 'median: kboot test (%d tests) %d ms, kboot run -- sh -c loop (%d commands) %d ms\n' "$n" "$am" "$n" "$bm"
-printf 'ratio %s (goal <= 1.20); kboot test adds %s ms per test\n' "$(awk -v a="$am" -v b="$bm" 'BEGIN {printf "%.3f", a/b}')" \
-  "$(awk -v a="$am" -v b="$bm" -v n="$n" 'BEGIN {printf "%.1f", (a-b)/n}')"
+med() { tr ' ' '\n' <<<"$1" | grep . | median; }
+printf '\n%-52s %9s %11s %10s\n' side "wall" "tree CPU" "JVM CPU"
+for s in "${sides[@]}"; do
+  printf '%-52s %6d ms %8d ms %7d ms\n' "${names[$s]}" "$(med "${wall[$s]}")" "$(med "${tree[$s]}")" "$(med "${jvm[$s]}")"
+done
+bm=$(med "${wall[1]}")
+for s in 0 2; do
+  [[ " ${sides[*]} " == *" $s "* ]] || continue
+  am=$(med "${wall[$s]}")
+  printf '%s: ratio %s (goal <= 1.20); adds %s ms per test; JVM CPU %s ms per test over the loop side'"'"'s\n' "${names[$s]}" \
+    "$(awk -v a="$am" -v b="$bm" 'BEGIN {printf "%.3f", a/b}')" "$(awk -v a="$am" -v b="$bm" -v n="$n" 'BEGIN {printf "%.1f", (a-b)/n}')" \
+    "$(awk -v a="$(med "${jvm[$s]}")" -v b="$(med "${jvm[1]}")" -v n="$n" 'BEGIN {printf "%.1f", (a-b)/n}')"
+done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
