@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "test", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Boot a closure, run test suites in it one test at a time, judge every test and exit with a verdict CI can gate on: "
                 + "0 no regression (without --baseline: no failure), 1 regression or failure, 2 incomplete (boot failure, crash, tests never reached, a suite that produced nothing).",
-                "results.json, junit.xml and summary.txt are written to --results after every test."})
+                "results.json, junit.xml and summary.txt are written to --results as tests finish (beyond 32 results at most once a second)."})
 final class TestCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;

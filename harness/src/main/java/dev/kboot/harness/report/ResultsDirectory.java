@@ -10,8 +10,9 @@ import java.nio.file.Path;
 
 /**
  * A results directory: results.json, junit.xml and summary.txt, each replaced atomically (temp file,
- * rename; fsync too on {@link #write}) on every {@link #write} or {@link #update}, so the runner can write after each test finishes and a
- * killed run leaves three valid files describing the tests done so far (with {@code finished: false}).
+ * rename; fsync too on {@link #write}) on every {@link #write} or {@link #update}, so the runner can write as tests finish
+ * ({@link RunRecorder} decides when) and a killed run leaves three valid files describing the tests written so far (with
+ * {@code finished: false}).
  */
 public final class ResultsDirectory {
     /** The machine-readable results, schema {@link ResultsJson#SCHEMA}. */
@@ -43,7 +44,7 @@ public final class ResultsDirectory {
     }
 
     /**
-     * Writes (replaces) all three files. Call it after each test finishes and once at the end.
+     * Writes (replaces) all three files, durably: the run's last write.
      *
      * @param run        the run so far
      * @param comparison the run against its baseline, or null
@@ -55,7 +56,7 @@ public final class ResultsDirectory {
     }
 
     /**
-     * As {@link #write}, without forcing the files to disk: for the rewrite after each test, which a
+     * As {@link #write}, without forcing the files to disk: for the rewrites while the run goes, which a
      * killed run leaves valid all the same (each file is replaced by a rename); the run's last
      * {@link #write} makes them durable. Saves three fsyncs per test (bench/test-overhead-bench.sh).
      *
