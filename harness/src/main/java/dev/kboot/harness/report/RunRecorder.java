@@ -58,7 +58,12 @@ public final class RunRecorder {
     private final RunResult baseline;
     private final String baselineName;
     private final long windowNanos;
+    /** The run without its tests: those are {@link #tests} ({@link #snapshot} puts them together). */
     private RunResult run;
+    /** The results in run order: one recorded is O(1), not a copy of the run (O(tests)). */
+    private final List<TestResult> tests = new java.util.ArrayList<>();
+    /** Where each test's (first) result is in {@link #tests}. */
+    private final java.util.Map<dev.kboot.harness.model.TestId, Integer> positions = new java.util.HashMap<>();
     /** Whether the run has changed since the files were last written. */
     private boolean pending;
     /** When the files were last written (System.nanoTime). */
@@ -107,14 +112,14 @@ public final class RunRecorder {
      * @throws UncheckedIOException if the files cannot be written now, or a delayed write failed
      */
     public synchronized void record(TestResult r) {
-        run = run.with(r);
+        put(r);
         changed();
     }
 
     /** Records (or replaces) several results; written as {@link #record} is. */
     public synchronized void recordAll(List<TestResult> rs) {
         for (TestResult r : rs) {
-            run = run.with(r);
+            put(r);
         }
         changed();
     }
@@ -141,8 +146,8 @@ public final class RunRecorder {
     public synchronized void expect(String suite, List<dev.kboot.harness.model.TestId> ids) {
         expected.put(suite, List.copyOf(ids));
         for (dev.kboot.harness.model.TestId id : ids) {
-            if (run.find(id).isEmpty()) {
-                run = run.with(TestResult.miss(id, "not reached: the run stopped before it"));
+            if (!positions.containsKey(id)) {
+                put(TestResult.miss(id, "not reached: the run stopped before it"));
             }
         }
         write();
@@ -168,7 +173,7 @@ public final class RunRecorder {
         }
         List<TestResult> out = new java.util.ArrayList<>();
         boolean placed = false;
-        for (TestResult t : run.tests()) {
+        for (TestResult t : tests) {
             if (!t.id().suite().equals(suite)) {
                 out.add(t);
                 continue;
@@ -184,13 +189,13 @@ public final class RunRecorder {
         if (!placed) {
             out.addAll(fresh.values());
         }
-        run = run.withTests(out);
+        reset(out);
         changed();
     }
 
     /** Replaces every result (after crash attribution or expunges) and rewrites the files. */
     public synchronized void replaceAll(List<TestResult> rs) {
-        run = run.withTests(rs);
+        reset(rs);
         write();
     }
 
@@ -245,35 +250,69 @@ public final class RunRecorder {
         run = run.finish(end);
         pending = false;
         lastWrite = System.nanoTime();
-        dir.write(run, comparison(), baselineName);
-        dir.writeReport(run, comparison(), baselineName);
-        return run;
+        RunResult done = snapshot();
+        Comparison c = comparison(done);
+        dir.write(done, c, baselineName);
+        dir.writeReport(done, c, baselineName);
+        return done;
     }
 
     /** @return the run as recorded so far */
     public synchronized RunResult current() {
-        return run;
+        return snapshot();
     }
 
     /** @return the run against the baseline, or null without one */
     public synchronized Comparison comparison() {
+        return comparison(snapshot());
+    }
+
+    private Comparison comparison(RunResult head) {
         if (baseline == null) {
             return null;
         }
         RunResult base = baseline.withTests(baseline.tests().stream().filter(t -> baselineScope.test(t.id())).toList());
-        return Comparison.of(base, run);
+        return Comparison.of(base, head);
     }
 
     /** @return the verdict on the run as recorded so far */
     public synchronized Verdict verdict() {
-        return Verdict.of(run, comparison());
+        RunResult now = snapshot();
+        return Verdict.of(now, comparison(now));
+    }
+
+    /** Records one result: in place of the first with its id (as {@link RunResult#with}), else at the end. */
+    private void put(TestResult r) {
+        Integer at = positions.get(r.id());
+        if (at != null) {
+            tests.set(at, r);
+        } else {
+            positions.put(r.id(), tests.size());
+            tests.add(r);
+        }
+    }
+
+    /** Replaces every result with {@code rs}, in their order (as {@link RunResult#withTests}). */
+    private void reset(List<TestResult> rs) {
+        List<TestResult> copy = List.copyOf(rs);
+        tests.clear();
+        positions.clear();
+        for (TestResult r : copy) {
+            positions.putIfAbsent(r.id(), tests.size());
+            tests.add(r);
+        }
+    }
+
+    /** @return the run with its tests (a copy: O(tests)) */
+    private RunResult snapshot() {
+        return run.withTests(tests);
     }
 
     /** A test result changed the run: write it now or within the window. */
     private void changed() {
         rethrow();
         pending = true;
-        if (run.tests().size() <= IMMEDIATE_TESTS || System.nanoTime() - lastWrite >= windowNanos) {
+        if (tests.size() <= IMMEDIATE_TESTS || System.nanoTime() - lastWrite >= windowNanos) {
             write();
         } else if (scheduled == null) {
             long delay = Math.max(0, lastWrite + windowNanos - System.nanoTime());
@@ -324,7 +363,8 @@ public final class RunRecorder {
     /** Rewrites the files with the run as it is now (any pending result included). */
     private void write() {
         cancel();
-        dir.update(run, comparison(), baselineName);
+        RunResult now = snapshot();
+        dir.update(now, comparison(now), baselineName);
         pending = false;
         failed = null;
         lastWrite = System.nanoTime();
