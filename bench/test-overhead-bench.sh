@@ -56,7 +56,7 @@ side() {
   done
   wait "$pid" || rc=$?
   t1=$(now)
-  tree=$(times)
+  times >"$results/times"   # in this shell: a $(times) would be a subshell's, with no children
   case $1 in
     0|2) [ "$rc" = 0 ] && grep -q "OK: $n tests, no failure" "$results/out" \
            || { echo "test-overhead-bench: kboot test failed (exit $rc):" >&2; tail -n 20 "$results/out" >&2; exit 1; } ;;
@@ -64,7 +64,7 @@ side() {
            || { echo "test-overhead-bench: kboot run or the loop failed (exit $rc):" >&2; tail -n 20 "$results/out" >&2; exit 1; } ;;
   esac
   # children's user and system time (the second line of `times`: this subshell's waited children)
-  tree=$(tail -n 1 <<<"$tree" | awk '{n=0; for (i=1;i<=2;i++) {split($i,a,/[ms]/); n+=a[1]*60000+a[2]*1000}; printf "%d", n}')
+  tree=$(tail -n 1 "$results/times" | awk '{n=0; for (i=1;i<=2;i++) {split($i,a,/[ms]/); n+=a[1]*60000+a[2]*1000}; printf "%d", n}')
   echo "$(( (t1 - t0) / 1000000 )) $tree $(( jvm * 1000 / tck ))"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
