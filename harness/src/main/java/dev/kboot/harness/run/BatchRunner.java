@@ -51,6 +51,11 @@ final class BatchRunner implements SuiteRunner {
     }
 
     @Override
+    public boolean readsSharedDirectory() {
+        return true;
+    }
+
+    @Override
     public boolean plansEachTest() {
         return false;
     }

@@ -53,6 +53,15 @@ public interface SuiteRunner {
         return List.of();
     }
 
+    /**
+     * @return whether {@link #judge} reads files the guest wrote to the shared directory (kboot
+     *         removes the guest's symlinks there before each such judge; for the others once, when
+     *         the run ends, instead of a walk of the directory after every test)
+     */
+    default boolean readsSharedDirectory() {
+        return false;
+    }
+
     /** @return whether the planned ids are the result ids (so they can be pre-registered as MISS) */
     default boolean plansEachTest() {
         return true;

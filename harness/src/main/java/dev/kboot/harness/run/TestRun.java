@@ -513,7 +513,9 @@ public final class TestRun {
             } catch (OutputLimitException e) {
                 return List.of(TestResult.of(t.id(), Status.ERROR, "", e.getMessage()));
             }
-            removeLinks(artifacts, r);
+            if (runner.readsSharedDirectory()) {
+                removeLinks(artifacts, r);
+            }
             List<TestResult> own;
             try {
                 own = runner.judge(guest, t, result);
