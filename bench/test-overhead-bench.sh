@@ -3,7 +3,8 @@
 # suite of 200 tests that each run `true`, against the same 200 commands (`true` forked and
 # executed 200 times by a shell loop) in one `kboot run -- sh -c` on the same closure, in one
 # invocation, alternating the sides (A B A B), whole-process wall time. Both sides boot once and
-# power off once; the difference is what kboot test adds per test: one agent round trip, judging
+# power off once, the same kernel as configured (`run --no-fast`: kboot test does not boot fast);
+# the difference is what kboot test adds per test: one agent round trip, judging
 # the result, and rewriting results.json, junit.xml and summary.txt. Goal: ratio <= 1.2.
 # Beside each wall time: the CPU time of the whole process tree (user + system, QEMU and
 # virtiofsd included, from the shell's `times`) and of kboot's JVM alone (/proc/PID/stat, sampled
@@ -44,7 +45,7 @@ side() {
   t0=$(now)
   case $1 in
     0|2) env ${2:+KBOOT_JAR=$2} "$kboot" test "$closure" "${accel[@]}" -q --suite "command:$profile" --results "$results/r" >"$results/out" 2>&1 & ;;
-    1) "$kboot" run "$closure" "${accel[@]}" -- sh -c "$loop" >"$results/out" 2>&1 & ;;
+    1) "$kboot" run --no-fast "$closure" "${accel[@]}" -- sh -c "$loop" >"$results/out" 2>&1 & ;;
   esac
   pid=$!
   # sampled with builtins only (no process of this shell's adds to the tree's CPU): read's
