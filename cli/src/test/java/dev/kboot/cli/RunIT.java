@@ -115,7 +115,8 @@ class RunIT {
     void theAcceleratorInUseIsNamed() throws Exception {
         KbootProcess k = KbootProcess.start(runtime, "run", KbootProcess.SAMPLE.toString(), "--verbose", "--timeout", "180s");
         assertEquals(0, k.await(Duration.ofMinutes(4)), k.err());
-        assertTrue(k.err().matches("(?s).*booting .* on microvm/(kvm|tcg).*"), k.err());
+        // microvm under KVM; q35 under TCG (microvm's APIC timer calibration fails on a loaded host: Planner.machineFor)
+        assertTrue(k.err().matches("(?s).*booting .* on (microvm/kvm|q35/tcg).*"), k.err());
         if (k.err().contains("/tcg")) {
             assertTrue(k.err().contains("kboot: warning: using TCG"), "a TCG fallback is said: " + k.err());
         }

@@ -78,6 +78,12 @@ public record BootRequest(
                 choice, machine, qemu, virtiofsd, qemuArgs, agent, fast);
     }
 
+    /** @return a copy with --machine {@code name} ("auto", "microvm" or "q35") */
+    public BootRequest withMachine(String name) {
+        return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
+                accel, name, qemu, virtiofsd, qemuArgs, agent, fast);
+    }
+
     /** @return a copy with --fast on or off */
     public BootRequest withFast(boolean on) {
         return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,

@@ -30,8 +30,11 @@ import java.util.Set;
  *
  * <p>The command line is the bootspec's {@code kernelParams}, then the imageless contract
  * ({@code root=tmpfs console=ttyS0,115200 console=hvc0 init=<init> panic=-1}), then
- * {@code tsc_early_khz=} on microvm under TCG, then {@link #FAST_PARAMS} with --fast, then
+ * {@code tsc_early_khz=} under TCG, then {@link #FAST_PARAMS} with --fast, then
  * --append (so the user has the last word).
+ *
+ * <p>{@code --machine auto} is microvm where QEMU has it, except under TCG: q35 (see
+ * {@link #machineFor}).
  */
 public final class Planner {
     /**
@@ -96,7 +99,7 @@ public final class Planner {
         if (virtiofsd.kind() == VirtiofsdBinary.Kind.LEGACY_C && !root) {
             throw KbootException.unavailable(virtiofsd.path() + " is the legacy C virtiofsd, which needs root; run kboot as root or install the Rust virtiofsd (--virtiofsd PATH)");
         }
-        Machine machine = switch (r.machine()) {
+        Machine requested = switch (r.machine()) {
             case "microvm" -> {
                 if (!qemu.microvm()) {
                     throw KbootException.unavailable("--machine microvm: " + qemu.path() + " has no microvm machine");
@@ -112,10 +115,13 @@ public final class Planner {
         // --dry-run starts nothing, so it takes the verdict a probe cached for this host boot
         // (else KVM when /dev/kvm opens, marked unprobed): the command line it prints is the run's.
         AcceleratorProbe.Decision accel = dryRun ? AcceleratorProbe.withoutProbe(r.accel(), qemu)
-                : AcceleratorProbe.decide(r.accel(), qemu, machine, bootKernel);
+                : AcceleratorProbe.decide(r.accel(), qemu, requested, bootKernel);
+        Machine machine = machineFor(r.machine(), requested, accel.accel());
 
         List<String> words = cmdlineWords(spec, true);
-        if (machine == Machine.MICROVM && accel.accel() == Accelerator.TCG) {
+        if (accel.accel() == Accelerator.TCG) {
+            // TCG's TSC runs at the host's rate on every machine: the guest need not calibrate it
+            // against a PIT or HPET, which a descheduled vCPU thread makes wrong (docs/reliability.md)
             HostInfo.tscKhz().ifPresent(khz -> words.add("tsc_early_khz=" + khz));
         }
         List<String> fast = r.fast() ? FAST_PARAMS : List.of();
@@ -145,6 +151,32 @@ public final class Planner {
             return "host";
         }
         return fast ? "" : "max";
+    }
+
+    /**
+     * The machine a boot uses: {@code --machine microvm} or {@code q35} as asked; {@code auto} is
+     * microvm where QEMU has it, except under TCG, where it is q35.
+     *
+     * <p>Why not microvm under TCG: the guest's only timer there is the local APIC timer (QEMU 7.2's
+     * microvm has hardware-reduced ACPI: no PIT, no HPET, no ACPI PM timer), and Linux calibrates
+     * it against the TSC over 25 ticks (arch/x86/kernel/apic/apic.c, {@code calibrate_APIC_clock}).
+     * Under TCG the TSC and the APIC counter follow host time, so a vCPU thread descheduled for
+     * ~100 ms inside that window (a loaded host) makes the measured APIC delta near zero: "APIC
+     * frequency too slow, disabling apic timer", a guest with no clock event device at all,
+     * jiffies frozen, and the secondary CPU waiting for them in {@code calibrate_delay} with
+     * interrupts off while CPU0 waits for it: both vCPUs spin for ever, the console silent at
+     * {@code loglevel=4}. A shorter stall makes the tick run too fast or too slow. q35 gives the
+     * kernel the ACPI PM timer, which corrects the calibration to the time that really passed, and
+     * an HPET and a PIT to fall back on. KVM guests have the TSC-deadline timer and need none of it.
+     *
+     * @param asked     --machine: auto, microvm or q35
+     * @param resolved  what {@code asked} resolved to before the accelerator was known (auto: microvm
+     *                  where QEMU has it)
+     * @param accel     the accelerator decided
+     * @return the machine to boot
+     */
+    public static Machine machineFor(String asked, Machine resolved, Accelerator accel) {
+        return "auto".equals(asked) && accel == Accelerator.TCG ? Machine.Q35 : resolved;
     }
 
     /**

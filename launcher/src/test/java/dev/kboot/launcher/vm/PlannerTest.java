@@ -1,0 +1,53 @@
+package dev.kboot.launcher.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kboot.launcher.qemu.Accelerator;
+import dev.kboot.launcher.qemu.AcceleratorProbe;
+import dev.kboot.launcher.qemu.HostInfo;
+import dev.kboot.launcher.qemu.Machine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The machine and the TCG kernel parameters the planner picks. Under TCG, microvm's only timer is
+ * the local APIC timer, whose calibration a descheduled vCPU thread breaks: the guest then has no
+ * tick and hangs in the secondary CPU's bring-up (issue 11, docs/reliability.md). So {@code auto}
+ * is q35 under TCG, and every TCG boot gets the host's TSC rate.
+ */
+class PlannerTest {
+    static final Path SAMPLE = Paths.get(System.getProperty("kboot.sample", "../.cache/sample/result"));
+
+    @Test
+    void autoIsQ35UnderTcgAndMicrovmUnderKvm() {
+        assertEquals(Machine.Q35, Planner.machineFor("auto", Machine.MICROVM, Accelerator.TCG));
+        assertEquals(Machine.MICROVM, Planner.machineFor("auto", Machine.MICROVM, Accelerator.KVM));
+        // a QEMU without microvm resolved auto to q35 already
+        assertEquals(Machine.Q35, Planner.machineFor("auto", Machine.Q35, Accelerator.KVM));
+    }
+
+    @Test
+    void anExplicitMachineIsKeptUnderEitherAccelerator() {
+        assertEquals(Machine.MICROVM, Planner.machineFor("microvm", Machine.MICROVM, Accelerator.TCG));
+        assertEquals(Machine.Q35, Planner.machineFor("q35", Machine.Q35, Accelerator.KVM));
+    }
+
+    @Test
+    void aTcgPlanBootsQ35WithTheHostsTscRate() {
+        Assumptions.assumeTrue(Files.exists(SAMPLE), "no sample closure (sample/build-closure.sh)");
+        BootPlan plan = Planner.plan(BootRequest.of(SAMPLE).withAccel(AcceleratorProbe.Choice.TCG), true);
+        assertEquals(Machine.Q35, plan.machine());
+        List<String> argv = plan.qemuArgv(Path.of("/run/x"));
+        assertTrue(argv.contains("q35,memory-backend=mem"), argv.toString());
+        HostInfo.tscKhz().ifPresent(khz -> assertTrue(List.of(plan.cmdline().split(" ")).contains("tsc_early_khz=" + khz), plan.cmdline()));
+
+        BootPlan microvm = Planner.plan(BootRequest.of(SAMPLE).withAccel(AcceleratorProbe.Choice.TCG).withMachine("microvm"), true);
+        assertEquals(Machine.MICROVM, microvm.machine(), "--machine microvm is honoured under TCG");
+        HostInfo.tscKhz().ifPresent(khz -> assertTrue(microvm.cmdline().contains("tsc_early_khz=" + khz), microvm.cmdline()));
+    }
+}
