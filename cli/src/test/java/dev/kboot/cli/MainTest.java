@@ -182,7 +182,7 @@ class MainTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("# --fast adds to the kernel command line: cryptomgr.notests\n"), r.out());
         String qemu = r.out().lines().filter(l -> l.contains("qemu-system-x86_64")).findFirst().orElseThrow();
-        assertTrue(qemu.matches(".* panic=-1( tsc_early_khz=\\d+)? cryptomgr.notests quiet' .*"), qemu);
+        assertTrue(qemu.matches(".* panic=-1 no_timer_check( tsc_early_khz=\\d+)? cryptomgr.notests quiet' .*"), qemu);
         // under TCG --fast boots QEMU's default CPU model, and says so
         assertTrue(r.out().contains("# --fast under TCG: QEMU's default CPU model instead of -cpu max\n"), r.out());
         assertFalse(qemu.contains(" -cpu "), qemu);

@@ -30,7 +30,7 @@ import java.util.Set;
  *
  * <p>The command line is the bootspec's {@code kernelParams}, then the imageless contract
  * ({@code root=tmpfs console=ttyS0,115200 console=hvc0 init=<init> panic=-1}), then
- * {@code tsc_early_khz=} under TCG, then {@link #FAST_PARAMS} with --fast, then
+ * {@link #TCG_PARAMS} and {@code tsc_early_khz=} under TCG, then {@link #FAST_PARAMS} with --fast, then
  * --append (so the user has the last word).
  *
  * <p>{@code --machine auto} is microvm where QEMU has it, except under TCG: q35 (see
@@ -45,6 +45,16 @@ public final class Planner {
      * tests the kernel as configured.
      */
     public static final List<String> FAST_PARAMS = List.of("cryptomgr.notests");
+
+    /**
+     * What every TCG boot adds to the kernel command line (issue 11, docs/reliability.md).
+     * {@code no_timer_check} (Documentation/admin-guide/kernel-parameters.txt): skip the IO-APIC
+     * check that IRQ0 ticks 4 times within ~80 ms of TSC time ({@code timer_irq_works} in
+     * arch/x86/kernel/apic/io_apic.c); under TCG a descheduled vCPU misses those ticks and the
+     * kernel then panics "IO-APIC + timer doesn't work!". Linux sets it itself on KVM, Hyper-V and
+     * VMware guests, never on TCG.
+     */
+    public static final List<String> TCG_PARAMS = List.of("no_timer_check");
 
     private Planner() {
     }
@@ -120,6 +130,7 @@ public final class Planner {
 
         List<String> words = cmdlineWords(spec, true);
         if (accel.accel() == Accelerator.TCG) {
+            words.addAll(TCG_PARAMS);
             // TCG's TSC runs at the host's rate on every machine: the guest need not calibrate it
             // against a PIT or HPET, which a descheduled vCPU thread makes wrong (docs/reliability.md)
             HostInfo.tscKhz().ifPresent(khz -> words.add("tsc_early_khz=" + khz));

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * The machine and the TCG kernel parameters the planner picks. Under TCG, microvm's only timer is
  * the local APIC timer, whose calibration a descheduled vCPU thread breaks: the guest then has no
  * tick and hangs in the secondary CPU's bring-up (issue 11, docs/reliability.md). So {@code auto}
- * is q35 under TCG, and every TCG boot gets the host's TSC rate.
+ * is q35 under TCG, and every TCG boot gets the host's TSC rate and skips the IO-APIC timer check.
  */
 class PlannerTest {
     static final Path SAMPLE = Paths.get(System.getProperty("kboot.sample", "../.cache/sample/result"));
@@ -42,12 +42,14 @@ class PlannerTest {
         Assumptions.assumeTrue(Files.exists(SAMPLE), "no sample closure (sample/build-closure.sh)");
         BootPlan plan = Planner.plan(BootRequest.of(SAMPLE).withAccel(AcceleratorProbe.Choice.TCG), true);
         assertEquals(Machine.Q35, plan.machine());
+        assertTrue(List.of(plan.cmdline().split(" ")).contains("no_timer_check"), plan.cmdline());
         List<String> argv = plan.qemuArgv(Path.of("/run/x"));
         assertTrue(argv.contains("q35,memory-backend=mem"), argv.toString());
         HostInfo.tscKhz().ifPresent(khz -> assertTrue(List.of(plan.cmdline().split(" ")).contains("tsc_early_khz=" + khz), plan.cmdline()));
 
         BootPlan microvm = Planner.plan(BootRequest.of(SAMPLE).withAccel(AcceleratorProbe.Choice.TCG).withMachine("microvm"), true);
         assertEquals(Machine.MICROVM, microvm.machine(), "--machine microvm is honoured under TCG");
+        assertTrue(List.of(microvm.cmdline().split(" ")).contains("no_timer_check"), microvm.cmdline());
         HostInfo.tscKhz().ifPresent(khz -> assertTrue(microvm.cmdline().contains("tsc_early_khz=" + khz), microvm.cmdline()));
     }
 }
