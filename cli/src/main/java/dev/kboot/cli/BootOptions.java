@@ -58,7 +58,7 @@ public final class BootOptions {
             description = "Accelerator. auto: KVM when a probe boot makes progress, else TCG with a warning (default: ${DEFAULT-VALUE}).")
     String accel;
 
-    @Option(names = "--machine", paramLabel = "auto|microvm|q35", defaultValue = "auto", description = "Machine type (default: ${DEFAULT-VALUE}: microvm where QEMU has it).")
+    @Option(names = "--machine", paramLabel = "auto|microvm|q35", defaultValue = "auto", description = "Machine type (default: ${DEFAULT-VALUE}: microvm where QEMU has it, q35 under TCG).")
     String machine;
 
     @Option(names = "--qemu", paramLabel = "PATH", description = "qemu-system-x86_64 to use. Default: from $PATH.")

@@ -78,7 +78,7 @@ public final class Doctor {
         Path initrd = r.initrd() != null ? r.initrd()
                 : closure == null ? null : closure.bootspec().initrd().map(closure::toHost).filter(Files::isRegularFile).orElse(null);
         Optional<Path> modules = Planner.modulesDir(r.modules(), kernelPath, image.release());
-        // the machine `kboot run` would pick here (microvm where QEMU has it): its own needs are checked
+        // microvm where QEMU has it (what `kboot run` picks unless under TCG, where q35 needs less): its own needs are checked
         Machine machine;
         try {
             machine = QemuBinary.find(r.qemu()).microvm() ? Machine.MICROVM : Machine.Q35;
