@@ -104,6 +104,19 @@ class LibvirtCommandTest {
     }
 
     @Test
+    void anImagelessTcgDomainGetsTheTcgTimerFixAndAKvmOneDoesNot() {
+        KbootProcess.assertSampleExists();
+        String[] args = {"define", KbootProcess.SAMPLE.toString(), "--imageless", "--name", name(), "--type", "qemu", "--dry-run"};
+        Cli tcg = libvirt(args);
+        assertEquals(0, tcg.code(), tcg.err());
+        assertTrue(tcg.out().matches("(?s).*<cmdline>[^<]* panic=-1 no_timer_check</cmdline>.*"), tcg.out());
+        args[6] = "kvm";
+        Cli kvm = libvirt(args);
+        assertEquals(0, kvm.code(), kvm.err());
+        assertTrue(kvm.out().contains("<cmdline>") && !kvm.out().contains("no_timer_check"), kvm.out());
+    }
+
+    @Test
     void uefiWhenAskedIsDefinedIdempotentlyAndChangesBackToBios() throws Exception {
         String n = name();
         String[] efi = {"define", image.toString(), "--name", n, "--pool", "default-pool", "--type", "qemu", "--network", "none", "--firmware", "efi"};

@@ -98,6 +98,11 @@ public final class DomainPlanner {
                 throw KbootException.missing("bootspec initrd (" + spec.initrd().get() + ")", initrd.get());
             }
             List<String> words = Planner.cmdlineWords(spec, false);
+            if (r.type() == DomainSpec.Hypervisor.QEMU) {
+                // the TCG boot's timer fix, as kboot run's (Planner.TCG_PARAMS, docs/reliability.md);
+                // not tsc_early_khz: the domain's host may not be this one
+                words.addAll(Planner.TCG_PARAMS);
+            }
             if (r.append() != null && !r.append().isBlank()) {
                 words.add(r.append().trim());
             }
