@@ -42,7 +42,8 @@ work=$(mktemp -d /tmp/kboot-jobs-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 jobs=(1 2 4)
 
-now() { date +%s%N; }
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"   # now, median, children_cpu_ms
 pss() { awk '/^Pss:/ {print $2; exit}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 # descendants PID: every process below PID
 descendants() {
@@ -73,13 +74,12 @@ side() {
   done
   rc=0; wait "$pid" || rc=$?
   t1=$(now)
-  cpu=$(tail -n 1 "$work/times" | awk '{n=0; for (i=1;i<=2;i++) {split($i,a,/[ms]/); n+=a[1]*60000+a[2]*1000}; printf "%d", n}')
+  cpu=$(children_cpu_ms < "$work/times")
   [ "$rc" -le 1 ] || { echo "jobs-bench: kboot test --jobs $n exited $rc:" >&2; tail -n 20 "$work/out" >&2; exit 1; }
   tests=$(jq '.tests | length' "$work/r/results.json")
   [ "$(jq '[.tests[] | select(.status == "miss")] | length' "$work/r/results.json")" = 0 ] || { echo "jobs-bench: --jobs $n left tests MISS:" >&2; tail -n 20 "$work/out" >&2; exit 1; }
   echo "$(( (t1 - t0) / 1000000 )) $tests $((peak / n)) $jpeak $cpu"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "jobs-bench: $rounds rounds; suite $suite; guests of $cpus vCPU(s), $memory; $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 side 1 >/dev/null   # warm-up (page cache, kboot's caches), not counted

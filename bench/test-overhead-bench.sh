@@ -37,7 +37,8 @@ trap 'rm -rf "$results"' EXIT
 # executed each time (the shell's builtin `true` would fork nothing).
 loop="t=\$(which true); i=0; while [ \$i -lt $n ]; do \"\$t\"; i=\$((i+1)); done; echo loop-done"
 
-now() { date +%s%N; }
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"   # now, median, children_cpu_ms
 tck=$(getconf CLK_TCK)
 # side N: prints "wall-ms tree-cpu-ms jvm-cpu-ms" (0: kboot test, 1: the loop, 2: kboot test on BENCH_BASE_JAR)
 side() {
@@ -65,10 +66,9 @@ side() {
            || { echo "test-overhead-bench: kboot run or the loop failed (exit $rc):" >&2; tail -n 20 "$results/out" >&2; exit 1; } ;;
   esac
   # children's user and system time (the second line of `times`: this subshell's waited children)
-  tree=$(tail -n 1 "$results/times" | awk '{n=0; for (i=1;i<=2;i++) {split($i,a,/[ms]/); n+=a[1]*60000+a[2]*1000}; printf "%d", n}')
+  tree=$(children_cpu_ms < "$results/times")
   echo "$(( (t1 - t0) / 1000000 )) $tree $(( jvm * 1000 / tck ))"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 sides=(0 1)
 names=("kboot test ($n tests)" "kboot run -- sh -c loop ($n commands)" "kboot test ($n tests), BENCH_BASE_JAR")
