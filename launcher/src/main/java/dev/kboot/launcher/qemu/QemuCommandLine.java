@@ -9,7 +9,9 @@ import java.util.List;
  * (vhost-user-fs needs it: {@code -object memory-backend-memfd,share=on} sized like {@code -m}),
  * no default devices, every character device a unix socket kboot bound before QEMU started
  * (QEMU connects as the client, so there is nothing to poll), {@code -no-reboot} so a reboot or
- * a panic ({@code panic=-1}) ends QEMU.
+ * a panic ({@code panic=-1}) ends QEMU. On q35 the devices no kboot guest uses are switched off
+ * and qboot boots the kernel where QEMU ships it ({@link QemuBinary#Q35_UNUSED},
+ * {@link QemuBinary#qboot}); microvm has neither and boots qboot already.
  */
 public final class QemuCommandLine {
     private QemuCommandLine() {
@@ -22,9 +24,14 @@ public final class QemuCommandLine {
         a.add(s.qemu().toString());
         a.addAll(List.of("-name", "kboot", "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none"));
         a.add("-machine");
-        a.add(s.machine() == Machine.MICROVM
-                ? "microvm,pcie=on,rtc=on,memory-backend=mem"
-                : "q35,memory-backend=mem");
+        if (s.machine() == Machine.MICROVM) {
+            a.add("microvm,pcie=on,rtc=on,memory-backend=mem");
+        } else {
+            StringBuilder q35 = new StringBuilder("q35,memory-backend=mem");
+            s.q35Off().forEach(p -> q35.append(',').append(p).append("=off"));
+            a.add(q35.toString());
+            s.firmware().ifPresent(f -> a.addAll(List.of("-bios", f.toString())));
+        }
         a.addAll(List.of("-accel", s.accel().qemuName()));
         if (!s.cpuModel().isEmpty()) {
             a.addAll(List.of("-cpu", s.cpuModel()));

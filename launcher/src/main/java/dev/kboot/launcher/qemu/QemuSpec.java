@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param agentSocket   unix socket (bound by kboot) for the guest agent's virtio-serial port, if used
  * @param filesystems   vhost-user-fs devices: tag and virtiofsd socket
  * @param extraArgs     --qemu-arg values, appended last
+ * @param q35Off        on q35: the machine properties of {@link QemuBinary#Q35_UNUSED} to switch off
+ * @param firmware      on q35: the {@code -bios} image (qboot where QEMU ships it), else QEMU's default (SeaBIOS)
  */
 public record QemuSpec(
         Path qemu,
@@ -40,7 +42,17 @@ public record QemuSpec(
         Path qmpSocket,
         Optional<Path> agentSocket,
         List<Filesystem> filesystems,
-        List<String> extraArgs) {
+        List<String> extraArgs,
+        List<String> q35Off,
+        Optional<Path> firmware) {
+
+    /** A spec with q35's default devices and firmware (tests, and callers that want QEMU's defaults). */
+    public QemuSpec(Path qemu, Machine machine, Accelerator accel, String cpuModel, int cpus, long memoryBytes, Path kernel,
+            Optional<Path> initrd, String cmdline, Path serialSocket, Path hvcSocket, Path qmpSocket, Optional<Path> agentSocket,
+            List<Filesystem> filesystems, List<String> extraArgs) {
+        this(qemu, machine, accel, cpuModel, cpus, memoryBytes, kernel, initrd, cmdline, serialSocket, hvcSocket, qmpSocket,
+                agentSocket, filesystems, extraArgs, List.of(), Optional.empty());
+    }
 
     /** The name of the guest agent's virtio-serial port ({@code /sys/class/virtio-ports/*}/name). */
     public static final String AGENT_PORT = "org.kboot.agent";

@@ -123,7 +123,7 @@ public record BootPlan(
         List<QemuSpec.Filesystem> fs = sharesFor(runDir).stream().map(s -> new QemuSpec.Filesystem(s.tag(), fsSocket(runDir, s))).toList();
         return new QemuSpec(qemu.path(), machine, accel.accel(), cpuModel, cpus, memoryBytes, bootKernel, initrd, cmdline,
                 runDir.resolve(SERIAL_SOCKET), runDir.resolve(HVC_SOCKET), runDir.resolve(QMP_SOCKET),
-                agent ? Optional.of(runDir.resolve(AGENT_SOCKET)) : Optional.empty(), fs, qemuArgs);
+                agent ? Optional.of(runDir.resolve(AGENT_SOCKET)) : Optional.empty(), fs, qemuArgs, qemu.q35Off(), qemu.qboot());
     }
 
     /** @return QEMU's argv for a run in {@code runDir} */

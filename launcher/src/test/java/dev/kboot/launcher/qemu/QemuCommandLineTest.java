@@ -61,6 +61,25 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void q35SwitchesOffWhatQemuCanAndBootsTheFirmwareGiven() {
+        QemuSpec s = spec(Machine.Q35, Accelerator.TCG, false);
+        QemuSpec lean = new QemuSpec(s.qemu(), s.machine(), s.accel(), s.cpuModel(), s.cpus(), s.memoryBytes(), s.kernel(), s.initrd(),
+                s.cmdline(), s.serialSocket(), s.hvcSocket(), s.qmpSocket(), s.agentSocket(), s.filesystems(), s.extraArgs(),
+                List.of("i8042", "sata", "smbus", "vmport"), Optional.of(Path.of("/usr/share/qemu/qboot.rom")));
+        List<String> a = QemuCommandLine.render(lean);
+        int m = a.indexOf("-machine");
+        assertEquals(List.of("-machine", "q35,memory-backend=mem,i8042=off,sata=off,smbus=off,vmport=off", "-bios", "/usr/share/qemu/qboot.rom"),
+                a.subList(m, m + 4));
+        // microvm has neither: its own firmware is qboot already, its devices are few
+        QemuSpec micro = new QemuSpec(s.qemu(), Machine.MICROVM, s.accel(), s.cpuModel(), s.cpus(), s.memoryBytes(), s.kernel(), s.initrd(),
+                s.cmdline(), s.serialSocket(), s.hvcSocket(), s.qmpSocket(), s.agentSocket(), s.filesystems(), s.extraArgs(),
+                lean.q35Off(), lean.firmware());
+        List<String> b = QemuCommandLine.render(micro);
+        assertEquals("microvm,pcie=on,rtc=on,memory-backend=mem", b.get(b.indexOf("-machine") + 1));
+        assertTrue(!b.contains("-bios"), b.toString());
+    }
+
+    @Test
     void agentPortIsANamedVirtioSerialPort() {
         List<String> a = QemuCommandLine.render(spec(Machine.MICROVM, Accelerator.TCG, true));
         int i = a.indexOf("socket,id=agent,path=/run/r/agent.sock");

@@ -44,7 +44,10 @@ class PlannerTest {
         assertEquals(Machine.Q35, plan.machine());
         assertTrue(List.of(plan.cmdline().split(" ")).contains("no_timer_check"), plan.cmdline());
         List<String> argv = plan.qemuArgv(Path.of("/run/x"));
-        assertTrue(argv.contains("q35,memory-backend=mem"), argv.toString());
+        String q35 = argv.get(argv.indexOf("-machine") + 1);
+        // with what this QEMU can switch off, and qboot where it ships one
+        assertEquals("q35,memory-backend=mem" + plan.qemu().q35Off().stream().map(p -> "," + p + "=off").reduce("", String::concat), q35);
+        plan.qemu().qboot().ifPresent(rom -> assertEquals(rom.toString(), argv.get(argv.indexOf("-bios") + 1)));
         HostInfo.tscKhz().ifPresent(khz -> assertTrue(List.of(plan.cmdline().split(" ")).contains("tsc_early_khz=" + khz), plan.cmdline()));
 
         BootPlan microvm = Planner.plan(BootRequest.of(SAMPLE).withAccel(AcceleratorProbe.Choice.TCG).withMachine("microvm"), true);
