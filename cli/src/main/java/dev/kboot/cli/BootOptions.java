@@ -43,7 +43,7 @@ public final class BootOptions {
 
     @Option(names = "--fast", negatable = true,
             description = "Skip boot work a developer's run does not need: adds documented kernel parameters "
-            + "(cryptomgr.notests; --dry-run lists them) before --append and, under TCG, boots QEMU's default CPU model "
+            + "(cryptomgr.notests, initcall_blacklist=crypto_kdf108_init; --dry-run lists them) before --append and, under TCG, boots QEMU's default CPU model "
             + "instead of max. On by default for 'kboot run' and 'kboot shell' (--no-fast boots the kernel as configured); "
             + "off for 'kboot test' unless given: a test run tests the kernel as configured.")
     Boolean fast;
@@ -67,8 +67,27 @@ public final class BootOptions {
     @Option(names = "--virtiofsd", paramLabel = "PATH", description = "virtiofsd to use (Rust or legacy C). Default: from $PATH, then the usual libexec places.")
     Path virtiofsd;
 
-    @Option(names = "--qemu-arg", paramLabel = "ARG", description = "Extra QEMU argument, appended last. Repeatable.")
+    @Option(names = "--qemu-arg", paramLabel = "ARG", parameterConsumer = Verbatim.class,
+            description = "Extra QEMU argument, appended last. Repeatable.")
     List<String> qemuArgs = new ArrayList<>();
+
+    /**
+     * Takes the next argument as it is: QEMU's arguments start with '-' ({@code --qemu-arg=-icount},
+     * {@code --qemu-arg -vga}), which picocli would otherwise read as kboot's own short options
+     * ({@code -i}, {@code -v}) and refuse (picocli's documented way for option-like values).
+     */
+    static final class Verbatim implements picocli.CommandLine.IParameterConsumer {
+        @Override
+        public void consumeParameters(java.util.Stack<String> args, picocli.CommandLine.Model.ArgSpec argSpec,
+                picocli.CommandLine.Model.CommandSpec commandSpec) {
+            if (args.isEmpty()) {
+                throw new picocli.CommandLine.ParameterException(commandSpec.commandLine(),
+                        "Missing required parameter for option '--qemu-arg' (ARG)");
+            }
+            List<String> list = argSpec.getValue();
+            list.add(args.pop());
+        }
+    }
 
     /**
      * @param agent         whether the guest agent's port is attached

@@ -177,12 +177,23 @@ class MainTest {
     }
 
     @Test
+    void qemuArgTakesValuesThatLookLikeKbootsShortOptions() {
+        // -icount starts like -i (--interactive), -vga like -v (--verbose): QEMU's, passed as they are
+        Cli r = Cli.run("run", top(), "--dry-run", "--accel", "tcg", "--qemu-arg=-icount", "--qemu-arg", "shift=0",
+                "--qemu-arg", "-vga", "--qemu-arg=std");
+        assertEquals(0, r.code(), r.err());
+        String qemu = r.out().lines().filter(l -> l.contains("qemu-system-x86_64")).findFirst().orElseThrow();
+        assertTrue(qemu.endsWith("-icount shift=0 -vga std"), qemu);
+        oneLineError(Cli.run("run", top(), "--dry-run", "--qemu-arg"), 64, "--qemu-arg");
+    }
+
+    @Test
     void fastAddsItsParametersBeforeAppendAndDryRunNamesThem() {
         Cli r = Cli.run("run", top(), "--dry-run", "--accel", "tcg", "--fast", "--append", "quiet");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("# --fast adds to the kernel command line: cryptomgr.notests\n"), r.out());
+        assertTrue(r.out().contains("# --fast adds to the kernel command line: cryptomgr.notests initcall_blacklist=crypto_kdf108_init\n"), r.out());
         String qemu = r.out().lines().filter(l -> l.contains("qemu-system-x86_64")).findFirst().orElseThrow();
-        assertTrue(qemu.matches(".* panic=-1 no_timer_check( tsc_early_khz=\\d+)? cryptomgr.notests quiet' .*"), qemu);
+        assertTrue(qemu.matches(".* panic=-1 no_timer_check( tsc_early_khz=\\d+)? cryptomgr.notests initcall_blacklist=crypto_kdf108_init quiet' .*"), qemu);
         // under TCG --fast boots QEMU's default CPU model, and says so
         assertTrue(r.out().contains("# --fast under TCG: QEMU's default CPU model instead of -cpu max\n"), r.out());
         assertFalse(qemu.contains(" -cpu "), qemu);
