@@ -22,7 +22,8 @@
 # a signal is started again, as the NixOS module's Restart= does) or powers off.
 #
 # Specialisations (org.nixos.specialisation.v1) for tests: `panic` (stage 2 panics the kernel),
-# `hang` (stage 2 never powers off), `noagent` (stage 2 never starts the agent).
+# `hang` (stage 2 never powers off), `noagent` (stage 2 never starts the agent), `minimal` (the
+# least an init does: print the release, serve the agent if attached, power off; bench/speed-bench.sh).
 #
 # Idempotent: an unchanged input gives the same store paths; a second run only re-links.
 set -euo pipefail
@@ -185,6 +186,24 @@ initrd=$(add_path "kboot-sample-initrd-$release" build_initrd "$initrd_key")
 # stage2 MODE: normal | panic | hang | noagent
 write_init() {
   local out=$1 mode=$2
+  if [ "$mode" = minimal ]; then
+    # The least a closure's init does (issue 12's reference closure: print `uname -r`, power off),
+    # plus serving the agent when kboot attached its port, so `kboot run -- CMD` works; what
+    # bench/speed-bench.sh boots against bench/raw-boot.sh, whose init does the same work.
+    cat > "$out/init" <<EOF
+#!$bb/bin/sh
+# kboot sample stage 2 (minimal)
+export PATH=/run/current-system/sw/bin
+mkdir -p /run /bin && ln -s ${out_store} /run/current-system && ln -s $bb/bin/sh /bin/sh
+echo "KBOOT-SAMPLE: stage 2 reached on Linux \$(uname -r)"
+for p in /sys/class/virtio-ports/*; do
+  [ "\$(cat \$p/name 2>/dev/null)" = org.kboot.agent ] && { $agent/bin/kboot-agent /dev/\${p##*/}; break; }
+done
+poweroff -f
+EOF
+    chmod +x "$out/init"
+    return
+  fi
   cat > "$out/init" <<EOF
 #!$bb/bin/sh
 # kboot sample stage 2 ($mode)
@@ -270,7 +289,7 @@ EOF
 }
 key="$(filehash "$0" "$suites_nix")-$bb-$kernel-$initrd-$agent-$selftests"
 specs=""
-for mode in panic hang noagent; do
+for mode in panic hang noagent minimal; do
   p=$(SYSTEM_MODE=$mode add_path "kboot-sample-system-$mode" build_system "$key")
   hp=$(host "$p")
   [ -f "$hp/boot.json" ] || printf '{"org.nixos.bootspec.v1":%s,"org.nixos.specialisation.v1":{}}\n' "$(cat "$hp/boot.json.part")" > "$hp/boot.json"
@@ -280,7 +299,7 @@ done
 build_main() {
   build_system "$@"
   mkdir -p "$1/specialisation"
-  for mode in panic hang noagent; do ln -s "$(readlink "$cache/specialisation/$mode" | sed "s|^$store|/nix/store|")" "$1/specialisation/$mode"; done
+  for mode in panic hang noagent minimal; do ln -s "$(readlink "$cache/specialisation/$mode" | sed "s|^$store|/nix/store|")" "$1/specialisation/$mode"; done
   printf '{"org.nixos.bootspec.v1":%s,"org.nixos.specialisation.v1":{%s},"dev.kboot.sample.v1":{"kernelRelease":"%s","kselftests":%s}}\n' \
     "$(cat "$1/boot.json.part")" "$specs" "$release" "$([ -n "$selftests" ] && echo "\"$selftests\"" || echo null)" > "$1/boot.json"
 }
