@@ -49,7 +49,7 @@ public final class HostChecks {
         try {
             qemu = QemuBinary.find(qemuPath);
             out.add(Check.ok("qemu", qemu.versionLine() + " at " + qemu.path() + "; machines: "
-                    + (qemu.microvm() ? "microvm (used), q35" : "q35 (no microvm: boots are slower)")));
+                    + (qemu.microvm() ? "microvm (used under KVM), q35 (used under TCG)" : "q35 (no microvm: KVM boots are slower)")));
         } catch (KbootException e) {
             out.add(Check.fail("qemu", e.getMessage(), install("qemu-system-x86", "qemu-system-x86-core", "qemu-base", "qemu") + ", or pass --qemu PATH"));
         }
