@@ -46,6 +46,9 @@ final class ProgressLine implements Progress, AutoCloseable {
     private int finished;
     private long doneMs;
     private int timed;
+    /** Planned tests not yet done: the sum of the expected durations of those that have one (ms), and how many have none. */
+    private long knownLeftMs;
+    private int unknownLeft;
     private TestId current;
     private long currentStart;
     private String step;
@@ -98,6 +101,13 @@ final class ProgressLine implements Progress, AutoCloseable {
         }
         planned.addAll(tests);
         expected.putAll(expectedMs);
+        knownLeftMs = 0;
+        unknownLeft = 0;
+        for (TestId t : planned) {
+            if (!done.contains(t)) {
+                left(t, 1);
+            }
+        }
         draw();
     }
 
@@ -131,7 +141,9 @@ final class ProgressLine implements Progress, AutoCloseable {
     @Override
     public synchronized void finished(TestResult r) {
         finished++;
-        done.add(r.id());
+        if (done.add(r.id()) && planned.contains(r.id())) {
+            left(r.id(), -1);
+        }
         counts.merge(r.status(), 1, Integer::sum);
         if (r.durationMs() != null) {
             doneMs += r.durationMs();
@@ -209,22 +221,32 @@ final class ProgressLine implements Progress, AutoCloseable {
         return b.toString();
     }
 
-    /** @return ms left: the running test's remainder and each test not yet run, by its expected duration or the mean so far; null when unknown */
+    /** Adds ({@code sign} 1) or removes (-1) a planned test's share of the time left. */
+    private void left(TestId t, int sign) {
+        Long e = expected.get(t);
+        if (e == null) {
+            unknownLeft += sign;
+        } else {
+            knownLeftMs += sign * e;
+        }
+    }
+
+    /**
+     * @return ms left: the running test's remainder and each test not yet run, by its expected
+     *         duration or the mean so far; null when unknown. O(1): the sums are kept as tests finish.
+     */
     private Long eta(long now) {
         if (unknownTotal || planned.isEmpty()) {
             return null;
         }
         Long mean = timed == 0 ? null : doneMs / timed;
-        long left = 0;
-        for (TestId t : planned) {
-            if (done.contains(t)) {
-                continue;
-            }
-            Long e = expected.getOrDefault(t, mean);
-            if (e == null) {
-                return null;
-            }
-            left += t.equals(current) ? Math.max(0, e - (now - currentStart)) : e;
+        if (unknownLeft > 0 && mean == null) {
+            return null;
+        }
+        long left = knownLeftMs + (unknownLeft > 0 ? unknownLeft * mean : 0);
+        if (current != null && planned.contains(current) && !done.contains(current)) {
+            long e = expected.getOrDefault(current, mean == null ? 0 : mean);
+            left += Math.max(0, e - (now - currentStart)) - e;
         }
         return left;
     }
