@@ -16,6 +16,8 @@
 #                   default CPU model under TCG; boots, prints the sample's marker, powers off)
 #   run -- true     kboot run CLOSURE -- true      (boot + one command through the guest agent)
 #   --no-fast -- true  kboot run --no-fast CLOSURE -- true
+#   shared raw      ../shared/bench/raw-boot.sh, the physical-limit script this one copies (when it
+#                   is beside the checkout)
 #   sample system   kboot run SAMPLE               (the sample's own stage 2: tmpfs mounts, links,
 #                   the kselftests' paths; a fuller init than the reference's)
 # CLOSURE is the sample's `minimal` specialisation (its init prints the release, serves the agent
@@ -67,6 +69,10 @@ one() {
 release=$(ls "$(ls -d "$here"/.cache/sample/unpacked/linux-image-*/ | sort | tail -n 1)/lib/modules")
 marker='KBOOT-SAMPLE: stage 2 reached'
 names=(raw --no-fast defaults 'run -- true' '--no-fast -- true' 'sample system')
+# The physical-limit script itself (../shared/bench/raw-boot.sh, where it is beside the checkout),
+# as a check that the project's copy of its approach costs what it does.
+shared_raw=$(cd "$here/.." && pwd)/shared/bench/raw-boot.sh
+[ -f "$shared_raw" ] && names+=('shared raw')
 side() { # index
   case $1 in
     0) one raw "^$release\$" "$here/bench/raw-boot.sh" ;;
@@ -75,6 +81,7 @@ side() { # index
     3) one 'run -- true' '' "$kboot" run "${closure[@]}" "${accel[@]}" -- true ;;
     4) one '--no-fast -- true' '' "$kboot" run --no-fast "${closure[@]}" "${accel[@]}" -- true ;;
     5) one 'sample system' "$marker" "$kboot" run "${full[@]}" "${accel[@]}" ;;
+    6) one 'shared raw' "^$release\$" env RAW_KROOT="$(ls -d "$here"/.cache/sample/unpacked/linux-image-*/ | sort | tail -n 1)" bash "$shared_raw" ;;
   esac
 }
 goal() { case $1 in 2|3) echo '<= 1.10' ;; esac; }
