@@ -41,9 +41,14 @@ public final class RunDirectory implements AutoCloseable {
      * "done" means the JVM died (the kernel closes the pipe even on SIGKILL): it then stops every
      * child whose pid AND start time still match (SIGTERM, then SIGKILL after 1 s), removes
      * the run's sockets, records and transfer share, and marks the logs left as a failed run's
-     * ({@code ended}). It keeps the list in memory, so it needs nothing from the disk.
+     * ({@code ended}). It keeps the list in memory, so it needs nothing from the disk. It then
+     * also stops every process whose command line names a path in the run directory (QEMU's and
+     * virtiofsd's sockets are there): a child the JVM started but had not yet recorded when it was
+     * SIGKILLed (FaultMatrixIT caught a virtiofsd left so) is found that way. Orphans of this run
+     * only: the directory's name is unique (pid and random suffix).
      */
     static final String REAPER_SCRIPT = String.join("\n",
+            "run=$1",
             "kids=''",
             "while IFS= read -r line; do",
             "  [ \"$line\" = done ] && exit 0",
@@ -55,7 +60,10 @@ public final class RunDirectory implements AutoCloseable {
             "  s=$(sed 's/.*) //' /proc/$pid/stat 2>/dev/null | cut -d' ' -f20)",
             "  [ \"$s\" = \"$start\" ] && kill -$1 $pid 2>/dev/null",
             "done; }",
-            "stop TERM; sleep 1; stop KILL",
+            "sweep() { for f in $(grep -lsaF -- \"$run/\" /proc/[0-9]*/cmdline); do",
+            "  p=${f#/proc/}; p=${p%/cmdline}; [ \"$p\" = \"$$\" ] || kill -$1 $p 2>/dev/null",
+            "done; }",
+            "stop TERM; sweep TERM; sleep 1; stop KILL; sweep KILL",
             "[ -d \"$1\" ] && find \"$1\" -type s -delete 2>/dev/null",
             "rm -rf \"$1/children\" \"$1/owner\" \"$1/xfer\"",
             "[ -d \"$1\" ] && date > \"$1/ended\"",

@@ -85,6 +85,28 @@ class RunDirectoryTest {
     }
 
     @Test
+    void theReaperAlsoStopsAnUnrecordedChildThatNamesTheRunDirectory() throws Exception {
+        // SIGKILL between a child's start and its record: the reaper finds it by the run
+        // directory's paths on its command line (QEMU's and virtiofsd's sockets are there).
+        Path run = Files.createDirectories(base.resolve("run-1-abc"));
+        Path other = Files.createDirectories(base.resolve("run-1-abcd"));
+        Files.writeString(run.resolve("console.log"), "");
+        Files.writeString(other.resolve("console.log"), "");
+        Process orphan = new ProcessBuilder("tail", "-f", run.resolve("console.log").toString()).start();
+        Process bystander = new ProcessBuilder("tail", "-f", other.resolve("console.log").toString()).start();
+        try {
+            Process reaper = new ProcessBuilder("/bin/sh", "-c", RunDirectory.REAPER_SCRIPT, "kboot-reaper", run.toString()).start();
+            reaper.getOutputStream().close(); // the owner died before recording anything
+            await().atMost(Duration.ofSeconds(10)).until(() -> !orphan.isAlive());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !reaper.isAlive());
+            assertTrue(bystander.isAlive(), "another run's directory only shares a prefix");
+        } finally {
+            orphan.destroyForcibly();
+            bystander.destroyForcibly();
+        }
+    }
+
+    @Test
     void theReaperStopsNothingWhenTheRunEndedNormally() throws Exception {
         RunDirectory run = RunDirectory.create(base);
         Process child = new ProcessBuilder("sleep", "300").start();
