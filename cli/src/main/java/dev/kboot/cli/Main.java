@@ -62,7 +62,8 @@ public final class Main {
      * Runs kboot with {@code args}, writing to {@code out} and {@code err}. Builds only what the
      * arguments need: the named subcommand's model under a root without the others, and no
      * command model at all for {@code --version}; anything else (help, an unknown word) gets the
-     * whole {@link #commandLine}. kboot starts on every boot, so this is measured
+     * whole {@link #commandLine}; {@code results show} a model built without annotations when its
+     * arguments parse plainly ({@link #unannotated}). kboot starts on every boot, so this is measured
      * (bench/cli-bench.sh), not guessed.
      *
      * @return the exit status ({@link ExitCode})
@@ -74,7 +75,53 @@ public final class Main {
             out.flush();
             return ExitCode.OK.code();
         }
+        CommandLine fast = unannotated(args);
+        if (fast != null && plain(configure(fast, out, err), args)) {
+            return execute(fast, err, args);
+        }
         return execute(configure(lean(args), out, err), err, args);
+    }
+
+    /**
+     * @return {@code kboot results show}'s model built without reading an annotation
+     *         ({@link ResultsCommand.Show#unannotated}), or null for any other command
+     */
+    private static CommandLine unannotated(String[] args) {
+        if (args.length < 2 || !args[0].equals("results") || !args[1].equals("show")) {
+            return null;
+        }
+        CommandLine.Model.CommandSpec root = CommandLine.Model.CommandSpec.create().name("kboot");
+        helpOptions(root);
+        CommandLine.Model.CommandSpec group = CommandLine.Model.CommandSpec.create().name("results");
+        helpOptions(group);
+        CommandLine cl = new CommandLine(root);
+        CommandLine g = new CommandLine(group);
+        cl.addSubcommand("results", g);
+        g.addSubcommand("show", new CommandLine(ResultsCommand.Show.unannotated()));
+        return cl;
+    }
+
+    /**
+     * @return whether {@code args} parse on {@code cl} without an error and without asking for
+     *         help or the version: what the annotated model answers (its texts, its messages)
+     */
+    private static boolean plain(CommandLine cl, String[] args) {
+        try {
+            for (CommandLine.ParseResult p = cl.parseArgs(args); p != null; p = p.subcommand()) {
+                if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (CommandLine.PicocliException e) {
+            return false;
+        }
+    }
+
+    /** Adds {@code -h, --help} and {@code -V, --version} as {@code mixinStandardHelpOptions} would, without their help text. */
+    static void helpOptions(CommandLine.Model.CommandSpec spec) {
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true).build());
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true).build());
     }
 
     /** Runs a configured command line: what picocli hands on (an Error) is still 125 and one line. */
