@@ -76,29 +76,26 @@ public final class Main {
             return ExitCode.OK.code();
         }
         CommandLine fast = unannotated(args);
-        if (fast != null && plain(configure(fast, out, err), args)) {
-            return execute(fast, err, args);
+        if (fast != null) {
+            // `results` and `show` are its first two words: neither the root nor the group has
+            // anything left to parse, so the model is `show`'s alone, given the words after them
+            String[] rest = java.util.Arrays.copyOfRange(args, 2, args.length);
+            if (plain(configure(fast, out, err), rest)) {
+                return execute(fast, err, rest);
+            }
         }
         return execute(configure(lean(args), out, err), err, args);
     }
 
     /**
-     * @return {@code kboot results show}'s model built without reading an annotation
-     *         ({@link ResultsCommand.Show#unannotated}), or null for any other command
+     * @return for {@code kboot results show ...}, {@code show}'s model built without reading an
+     *         annotation ({@link ResultsCommand.Show#unannotated}); null for any other command
      */
     private static CommandLine unannotated(String[] args) {
         if (args.length < 2 || !args[0].equals("results") || !args[1].equals("show")) {
             return null;
         }
-        CommandLine.Model.CommandSpec root = CommandLine.Model.CommandSpec.create().name("kboot");
-        helpOptions(root);
-        CommandLine.Model.CommandSpec group = CommandLine.Model.CommandSpec.create().name("results");
-        helpOptions(group);
-        CommandLine cl = new CommandLine(root);
-        CommandLine g = new CommandLine(group);
-        cl.addSubcommand("results", g);
-        g.addSubcommand("show", new CommandLine(ResultsCommand.Show.unannotated()));
-        return cl;
+        return new CommandLine(ResultsCommand.Show.unannotated());
     }
 
     /**
