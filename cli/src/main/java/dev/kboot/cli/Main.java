@@ -62,9 +62,9 @@ public final class Main {
      * Runs kboot with {@code args}, writing to {@code out} and {@code err}. Builds only what the
      * arguments need: the named subcommand's model under a root without the others, and no
      * command model at all for {@code --version}; anything else (help, an unknown word) gets the
-     * whole {@link #commandLine}; {@code results show} a model built without annotations when its
-     * arguments parse plainly ({@link #unannotated}). kboot starts on every boot, so this is measured
-     * (bench/cli-bench.sh), not guessed.
+     * whole {@link #commandLine}; {@code results show} and {@code compare} a model built without
+     * annotations when their arguments parse plainly ({@link #unannotated}). kboot starts on
+     * every boot, so this is measured (bench/cli-bench.sh), not guessed.
      *
      * @return the exit status ({@link ExitCode})
      */
@@ -77,8 +77,8 @@ public final class Main {
         }
         CommandLine fast = unannotated(args);
         if (fast != null) {
-            // `results` and `show` are its first two words: neither the root nor the group has
-            // anything left to parse, so the model is `show`'s alone, given the words after them
+            // `results` and `show` (`compare`) are its first two words: neither the root nor the
+            // group has anything left to parse, so the model is the command's alone, given the rest
             String[] rest = java.util.Arrays.copyOfRange(args, 2, args.length);
             if (plain(configure(fast, out, err), rest)) {
                 return execute(fast, err, rest);
@@ -88,14 +88,19 @@ public final class Main {
     }
 
     /**
-     * @return for {@code kboot results show ...}, {@code show}'s model built without reading an
-     *         annotation ({@link ResultsCommand.Show#unannotated}); null for any other command
+     * @return for {@code kboot results show|compare ...}, that command's model built without
+     *         reading an annotation ({@link ResultsCommand.Show#unannotated},
+     *         {@link ResultsCommand.Compare#unannotated}); null for any other command
      */
     private static CommandLine unannotated(String[] args) {
-        if (args.length < 2 || !args[0].equals("results") || !args[1].equals("show")) {
+        if (args.length < 2 || !args[0].equals("results")) {
             return null;
         }
-        return new CommandLine(ResultsCommand.Show.unannotated());
+        return switch (args[1]) {
+            case "show" -> new CommandLine(ResultsCommand.Show.unannotated());
+            case "compare" -> new CommandLine(ResultsCommand.Compare.unannotated());
+            default -> null;
+        };
     }
 
     /**

@@ -98,8 +98,8 @@ class MainTest {
     }
 
     @Test
-    void resultsShowBuiltWithoutAnnotationsSaysWhatTheWholeCommandLineSays() throws Exception {
-        // `kboot results show` runs on a model built without annotations when its arguments parse
+    void resultsShowAndCompareBuiltWithoutAnnotationsSayWhatTheWholeCommandLineSays() throws Exception {
+        // `kboot results show|compare` run on a model built without annotations when their arguments parse
         // (Main.unannotated): the same output, errors and exit codes as the annotated model
         Path json = dir.resolve("results.json");
         java.nio.file.Files.writeString(json, "{\"schema\":\"kboot-results/1\",\"run\":{\"kernelRelease\":\"6.1.0\",\"accelerator\":\"tcg\"},"
@@ -112,7 +112,10 @@ class MainTest {
                 {"results", "show", "--color", "never", "--debug", f}, {"results", "show", "--color", "maybe", f}, {"results", "show", "--", f},
                 {"results", "show", dir.resolve("nowhere").toString()}, {"results", "show", dir.resolve("bad.json").toString()},
                 {"results", "show", f, "extra"}, {"results", "show", "-h", f}, {"results", "show", f, "-V"}, {"results", "--help", "show"},
-                {"results", "show", "-qh", f}, {"results", "show", "--color"}, {"results", "show", "--json=yes", f}}) {
+                {"results", "show", "-qh", f}, {"results", "show", "--color"}, {"results", "show", "--json=yes", f},
+                {"results", "compare", f, f}, {"results", "compare", "--all", "--json", f, dir.toString()}, {"results", "compare", "-q", "--all", f, f},
+                {"results", "compare", f}, {"results", "compare", f, f, f}, {"results", "compare", "--help", f, f}, {"results", "compare", f, "--bogus", f},
+                {"results", "compare", f, dir.resolve("bad.json").toString()}, {"results", "compare", dir.resolve("nowhere").toString(), f}}) {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
             int code = Main.commandLine(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)).execute(args);
@@ -126,15 +129,19 @@ class MainTest {
     }
 
     @Test
-    void theUnannotatedResultsShowModelHasTheAnnotatedOnesOptions() {
-        // what keeps the two in step: an option added to ResultsCommand.Show (or CommonOptions)
-        // and not to Show.unannotated fails here
-        CommandLine.Model.CommandSpec annotated = new CommandLine(ResultsCommand.Show.class).getCommandSpec();
-        CommandLine.Model.CommandSpec built = ResultsCommand.Show.unannotated();
+    void theUnannotatedResultsModelsHaveTheAnnotatedOnesOptions() {
+        // what keeps them in step: an option added to ResultsCommand.Show or .Compare (or to
+        // CommonOptions) and not to its unannotated() fails here
+        sameOptions(new CommandLine(ResultsCommand.Show.class).getCommandSpec(), ResultsCommand.Show.unannotated());
+        sameOptions(new CommandLine(ResultsCommand.Compare.class).getCommandSpec(), ResultsCommand.Compare.unannotated());
+    }
+
+    private static void sameOptions(CommandLine.Model.CommandSpec annotated, CommandLine.Model.CommandSpec built) {
+        assertEquals(annotated.name(), built.name());
         assertEquals(annotated.options().size(), built.options().size(), "options");
         for (CommandLine.Model.OptionSpec a : annotated.options()) {
             CommandLine.Model.OptionSpec b = built.findOption(a.longestName());
-            String what = a.longestName();
+            String what = annotated.name() + " " + a.longestName();
             assertTrue(b != null, what);
             assertEquals(java.util.List.of(a.names()), java.util.List.of(b.names()), what);
             assertEquals(a.type(), b.type(), what);
@@ -143,7 +150,7 @@ class MainTest {
             assertEquals(a.versionHelp(), b.versionHelp(), what);
             assertEquals(a.defaultValue(), b.defaultValue(), what);
             assertEquals(a.required(), b.required(), what);
-            if (a.typeInfo().isMultiValue() || !a.type().equals(boolean.class)) {
+            if (!a.type().equals(boolean.class)) {
                 assertEquals(a.paramLabel(), b.paramLabel(), what);
             }
         }
@@ -151,11 +158,12 @@ class MainTest {
         for (int i = 0; i < annotated.positionalParameters().size(); i++) {
             CommandLine.Model.PositionalParamSpec a = annotated.positionalParameters().get(i);
             CommandLine.Model.PositionalParamSpec b = built.positionalParameters().get(i);
-            assertEquals(a.index(), b.index());
-            assertEquals(a.type(), b.type());
-            assertEquals(a.arity(), b.arity());
-            assertEquals(a.paramLabel(), b.paramLabel());
-            assertEquals(a.required(), b.required());
+            String what = annotated.name() + " " + a.paramLabel();
+            assertEquals(a.index(), b.index(), what);
+            assertEquals(a.type(), b.type(), what);
+            assertEquals(a.arity(), b.arity(), what);
+            assertEquals(a.paramLabel(), b.paramLabel(), what);
+            assertEquals(a.required(), b.required(), what);
         }
     }
 
