@@ -48,6 +48,10 @@ fi
 
 # One JVM through every family for the class list (CDS loads an archived class only when it is used).
 java -XX:DumpLoadedClassList="$list" "${flags[@]}" -cp "$jar" dev.kboot.cli.Training "$boot" "short=$sample" >/dev/null 2>&1 || true
-java -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile=cli/target/kboot.jsa -XX:+UseSerialGC -cp "$jar" \
+# The jar by its absolute path: JDK 17 records the class path as given and looks a relative one up
+# from the working directory at every start, so an archive dumped with cli/target/kboot.jar was
+# used only by a kboot started in this directory (from anywhere else: "Required classpath entry
+# does not exist", every class loaded from the jar, results show ~270 ms slower).
+java -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile=cli/target/kboot.jsa -XX:+UseSerialGC -cp "$repo/$jar" \
   -Xlog:cds=off -Xlog:cds+dynamic=off >/dev/null 2>&1 || { echo "build: no CDS archive (kboot still works, starts slower)" >&2; rm -f cli/target/kboot.jsa; }
 echo "build: $repo/$jar" >&2

@@ -62,8 +62,9 @@ public final class Main {
      * Runs kboot with {@code args}, writing to {@code out} and {@code err}. Builds only what the
      * arguments need: the named subcommand's model under a root without the others, and no
      * command model at all for {@code --version}; anything else (help, an unknown word) gets the
-     * whole {@link #commandLine}. kboot starts on every boot, so this is measured
-     * (bench/cli-bench.sh), not guessed.
+     * whole {@link #commandLine}; {@code results show} and {@code compare} a model built without
+     * annotations when their arguments parse plainly ({@link #unannotated}). kboot starts on
+     * every boot, so this is measured (bench/cli-bench.sh), not guessed.
      *
      * @return the exit status ({@link ExitCode})
      */
@@ -74,7 +75,55 @@ public final class Main {
             out.flush();
             return ExitCode.OK.code();
         }
+        CommandLine fast = unannotated(args);
+        if (fast != null) {
+            // `results` and `show` (`compare`) are its first two words: neither the root nor the
+            // group has anything left to parse, so the model is the command's alone, given the rest
+            String[] rest = java.util.Arrays.copyOfRange(args, 2, args.length);
+            if (plain(configure(fast, out, err), rest)) {
+                return execute(fast, err, rest);
+            }
+        }
         return execute(configure(lean(args), out, err), err, args);
+    }
+
+    /**
+     * @return for {@code kboot results show|compare ...}, that command's model built without
+     *         reading an annotation ({@link ResultsCommand.Show#unannotated},
+     *         {@link ResultsCommand.Compare#unannotated}); null for any other command
+     */
+    private static CommandLine unannotated(String[] args) {
+        if (args.length < 2 || !args[0].equals("results")) {
+            return null;
+        }
+        return switch (args[1]) {
+            case "show" -> new CommandLine(ResultsCommand.Show.unannotated());
+            case "compare" -> new CommandLine(ResultsCommand.Compare.unannotated());
+            default -> null;
+        };
+    }
+
+    /**
+     * @return whether {@code args} parse on {@code cl} without an error and without asking for
+     *         help or the version: what the annotated model answers (its texts, its messages)
+     */
+    private static boolean plain(CommandLine cl, String[] args) {
+        try {
+            for (CommandLine.ParseResult p = cl.parseArgs(args); p != null; p = p.subcommand()) {
+                if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (CommandLine.PicocliException e) {
+            return false;
+        }
+    }
+
+    /** Adds {@code -h, --help} and {@code -V, --version} as {@code mixinStandardHelpOptions} would, without their help text. */
+    static void helpOptions(CommandLine.Model.CommandSpec spec) {
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true).build());
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true).build());
     }
 
     /** Runs a configured command line: what picocli hands on (an Error) is still 125 and one line. */

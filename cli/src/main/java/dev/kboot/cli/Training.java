@@ -17,8 +17,9 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code boot[=CLOSURE]}: {@code run --help}; with the sample closure {@code run --dry-run},
  *       {@code run CLOSURE -- true} (a boot with the agent) and {@code test CLOSURE --suite command:smoke}.</li>
- *   <li>{@code short=DIR}: {@code --help}, {@code results show} (table and {@code --json}) and
- *       {@code results compare} of the results directory DIR.</li>
+ *   <li>{@code short=DIR}: the signal handlers every command installs ({@link Interrupts}),
+ *       {@code --help}, {@code results show} (table and {@code --json}) and {@code results compare}
+ *       of the results directory DIR.</li>
  *   <li>{@code sample=DIR}: not recorded; writes the results directory the {@code short} family is
  *       trained on, with {@code kboot results import} of a KTAP stream of 400 tests (passes, failures,
  *       skips, a kernel warning), so that the recording holds the reading side only.</li>
@@ -40,6 +41,8 @@ final class Training {
             switch (family) {
                 case "boot" -> boot(sink, arg);
                 case "short" -> {
+                    // what Main.main does before every command: its classes and lambda archived too
+                    Interrupts.install();
                     Main.run(sink, sink, "--help");
                     Main.run(sink, sink, "results", "show", arg);
                     Main.run(sink, sink, "results", "show", "--json", arg);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kboot.launcher.ExitCode;
 import java.nio.file.Path;
+import picocli.CommandLine;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,6 +94,76 @@ class MainTest {
             assertEquals(code, lean.code(), what);
             assertEquals(out.toString(), lean.out(), what);
             assertEquals(err.toString(), lean.err(), what);
+        }
+    }
+
+    @Test
+    void resultsShowAndCompareBuiltWithoutAnnotationsSayWhatTheWholeCommandLineSays() throws Exception {
+        // `kboot results show|compare` run on a model built without annotations when their arguments parse
+        // (Main.unannotated): the same output, errors and exit codes as the annotated model
+        Path json = dir.resolve("results.json");
+        java.nio.file.Files.writeString(json, "{\"schema\":\"kboot-results/1\",\"run\":{\"kernelRelease\":\"6.1.0\",\"accelerator\":\"tcg\"},"
+                + "\"tests\":[{\"id\":\"kselftest/timers/a\",\"status\":\"pass\",\"durationMs\":1234},"
+                + "{\"id\":\"kselftest/timers/b\",\"status\":\"fail\",\"reason\":\"exit status 1\",\"durationMs\":null}]}");
+        java.nio.file.Files.writeString(dir.resolve("bad.json"), "{\"schema\":\"kboot-results/1\",\"run\":{},\"tests\":[{\"id\":\"a/b\"}]}");
+        String f = json.toString();
+        for (String[] args : new String[][] {{"results", "show", f}, {"results", "show", dir.toString()}, {"results", "show", "--failures", f},
+                {"results", "show", "--json", "--failures", f}, {"results", "show", "-qv", "--no-color", f}, {"results", "show", "--color=always", f},
+                {"results", "show", "--color", "never", "--debug", f}, {"results", "show", "--color", "maybe", f}, {"results", "show", "--", f},
+                {"results", "show", dir.resolve("nowhere").toString()}, {"results", "show", dir.resolve("bad.json").toString()},
+                {"results", "show", f, "extra"}, {"results", "show", "-h", f}, {"results", "show", f, "-V"}, {"results", "--help", "show"},
+                {"results", "show", "-qh", f}, {"results", "show", "--color"}, {"results", "show", "--json=yes", f},
+                {"results", "compare", f, f}, {"results", "compare", "--all", "--json", f, dir.toString()}, {"results", "compare", "-q", "--all", f, f},
+                {"results", "compare", f}, {"results", "compare", f, f, f}, {"results", "compare", "--help", f, f}, {"results", "compare", f, "--bogus", f},
+                {"results", "compare", f, dir.resolve("bad.json").toString()}, {"results", "compare", dir.resolve("nowhere").toString(), f}}) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            int code = Main.commandLine(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)).execute(args);
+            Cli r = Cli.run(args);
+            String what = String.join(" ", args);
+            assertEquals(code, r.code(), what);
+            assertEquals(out.toString(), r.out(), what);
+            assertEquals(err.toString(), r.err(), what);
+        }
+        assertTrue(Cli.run("results", "show", f).out().contains("FAIL      kselftest/timers/b          -  exit status 1"));
+    }
+
+    @Test
+    void theUnannotatedResultsModelsHaveTheAnnotatedOnesOptions() {
+        // what keeps them in step: an option added to ResultsCommand.Show or .Compare (or to
+        // CommonOptions) and not to its unannotated() fails here
+        sameOptions(new CommandLine(ResultsCommand.Show.class).getCommandSpec(), ResultsCommand.Show.unannotated());
+        sameOptions(new CommandLine(ResultsCommand.Compare.class).getCommandSpec(), ResultsCommand.Compare.unannotated());
+    }
+
+    private static void sameOptions(CommandLine.Model.CommandSpec annotated, CommandLine.Model.CommandSpec built) {
+        assertEquals(annotated.name(), built.name());
+        assertEquals(annotated.options().size(), built.options().size(), "options");
+        for (CommandLine.Model.OptionSpec a : annotated.options()) {
+            CommandLine.Model.OptionSpec b = built.findOption(a.longestName());
+            String what = annotated.name() + " " + a.longestName();
+            assertTrue(b != null, what);
+            assertEquals(java.util.List.of(a.names()), java.util.List.of(b.names()), what);
+            assertEquals(a.type(), b.type(), what);
+            assertEquals(a.arity(), b.arity(), what);
+            assertEquals(a.usageHelp(), b.usageHelp(), what);
+            assertEquals(a.versionHelp(), b.versionHelp(), what);
+            assertEquals(a.defaultValue(), b.defaultValue(), what);
+            assertEquals(a.required(), b.required(), what);
+            if (!a.type().equals(boolean.class)) {
+                assertEquals(a.paramLabel(), b.paramLabel(), what);
+            }
+        }
+        assertEquals(annotated.positionalParameters().size(), built.positionalParameters().size(), "parameters");
+        for (int i = 0; i < annotated.positionalParameters().size(); i++) {
+            CommandLine.Model.PositionalParamSpec a = annotated.positionalParameters().get(i);
+            CommandLine.Model.PositionalParamSpec b = built.positionalParameters().get(i);
+            String what = annotated.name() + " " + a.paramLabel();
+            assertEquals(a.index(), b.index(), what);
+            assertEquals(a.type(), b.type(), what);
+            assertEquals(a.arity(), b.arity(), what);
+            assertEquals(a.paramLabel(), b.paramLabel(), what);
+            assertEquals(a.required(), b.required(), what);
         }
     }
 

@@ -10,6 +10,7 @@ import dev.kboot.harness.baseline.Comparison;
 import dev.kboot.harness.crash.CrashAttribution;
 import dev.kboot.harness.model.RunInfo;
 import dev.kboot.harness.model.RunResult;
+import dev.kboot.harness.model.Status;
 import dev.kboot.harness.model.TestId;
 import dev.kboot.harness.model.TestResult;
 import dev.kboot.harness.parse.KselftestParser;
@@ -84,6 +85,53 @@ class ReportTest {
         malformed(good.replace("2026-11-22T03:48:49Z", "yesterday"),
                 "r/results.json: key 'run.startTime': expected an ISO-8601 instant (2026-01-31T12:00:00Z), found 'yesterday'");
         assertEquals(ExitCode.NO_INPUT, assertThrows(KbootException.class, () -> ResultsJson.read(dir.resolve("nothing"))).exitCode());
+    }
+
+    @Test
+    void theFirstErrorInTheOrderTheFieldsAreCheckedIsReportedWhereverItStandsInTheFile() {
+        // one error, the first in the order the reader checks the fields whatever the order of the
+        // keys in the file, and a syntax error before any
+        String schema = "\"schema\":\"kboot-results/2\"";
+        String badTest = "\"tests\":[{\"id\":\"a/b\",\"status\":\"pass\"},{\"id\":\"a/c\",\"status\":\"good\"},{\"status\":7}]";
+        malformed("{" + badTest + "," + schema + ",\"run\":{}}", "r/results.json: key 'schema': expected 'kboot-results/1', found 'kboot-results/2'");
+        malformed("{" + badTest + ",\"schema\":\"kboot-results/1\",\"run\":{\"suites\":[1]}}", "r/results.json: key 'run.suites[0]': expected a string");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{}," + badTest + "}",
+                "r/results.json: key 'tests[1].status': expected one of pass, fail, timeout, crash, error, skip, xfail, xpass, expunged, miss, found 'good'");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{}," + badTest + ",\"shard\":{\"count\":\"x\"}}",
+                "r/results.json: key 'tests[1].status': expected one of pass, fail, timeout, crash, error, skip, xfail, xpass, expunged, miss, found 'good'");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{},\"tests\":[{\"id\":\"a/b\",\"status\":\"pass\"}],\"shard\":{\"count\":\"x\"}}",
+                "r/results.json: key 'shard.count': expected a whole number");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{}," + badTest + ",\"x\":[1,}",
+                "r/results.json: expected JSON, found a syntax error at line 1: Unexpected character ('}' (code 125)): expected a value");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{},\"tests\":[{\"id\":\"a/b\",\"status\":\"pass\",\"durationMs\":\"1s\"}]}",
+                "r/results.json: key 'tests[0].durationMs': expected a number of ms or null");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{},\"tests\":[{\"id\":\"a/b\",\"status\":\"pass\",\"reason\":[]}]}",
+                "r/results.json: key 'tests[0].reason': expected a string, found array");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{},\"tests\":[{\"id\":\"a/b\",\"status\":\"pass\",\"excerpt\":false}]}",
+                "r/results.json: key 'tests[0].excerpt': expected a string, found boolean");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{},\"tests\":[{\"id\":\"a/b\",\"status\":\"pass\",\"artifacts\":[\"x\",2]}]}",
+                "r/results.json: key 'tests[0].artifacts[1]': expected a string");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{},\"tests\":[{\"id\":\"a/b\",\"status\":\"pass\",\"incidents\":[{}]}]}",
+                "r/results.json: key 'tests[0].incidents[0].signature': expected a string, found nothing");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{},\"tests\":[{\"path\":[\"a\",\"\"],\"status\":\"pass\"}]}",
+                "r/results.json: key 'tests[0].id': expected suite/level/test, empty segment in test id [a, ]");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{},\"tests\":[{\"id\":\"a/b\",\"status\":\"pass\"}, 3]}",
+                "r/results.json: key 'tests[1]': expected an object");
+        malformed("{\"schema\":\"kboot-results/1\",\"run\":{},\"tests\":[],\"tests\":{}}", "r/results.json: key 'tests': expected an array of test results");
+        malformed("[]", "r/results.json: expected a JSON object");
+        malformed("", "r/results.json: expected a JSON object");
+        // what is lenient stays lenient: a later "tests" wins, unknown keys and computed fields are
+        // ignored, a fractional duration is whole ms, a path beats the id, booleans as Jackson reads them
+        RunResult r = ResultsJson.parse("{\"tests\":{},\"schema\":\"kboot-results/1.2\",\"run\":{\"finished\":\"true\"},\"counts\":{\"pass\":9},"
+                + "\"tests\":[{\"id\":\"x/y\",\"path\":[\"a\",\"b\"],\"status\":\"fail\",\"durationMs\":12.7,\"unstable\":1,\"more\":{\"z\":[1,{}]},"
+                + "\"reason\":null}, {\"id\":\"a/c\",\"status\":\"pass\",\"status\":\"skip\",\"unstable\":\"yes\"}]} trailing", Path.of("r.json"));
+        assertEquals(2, r.tests().size());
+        assertEquals(TestId.of("a", "b"), r.tests().get(0).id());
+        assertEquals(12L, r.tests().get(0).durationMs());
+        assertTrue(r.tests().get(0).unstable());
+        assertEquals(Status.SKIP, r.tests().get(1).status());
+        assertEquals(false, r.tests().get(1).unstable());
+        assertTrue(r.finished());
     }
 
     @Test
