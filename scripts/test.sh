@@ -6,4 +6,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 "$repo/scripts/setup.sh"
 cd "$repo"
+# The Nix package's mvnHash covers the poms' dependencies: fail early when a pom changed since it
+# was computed (seconds; recomputing it takes minutes and the network: nix/update-mvn-hash.sh).
+nix/update-mvn-hash.sh --check-inputs
 mvn -B verify "$@"
