@@ -4,7 +4,6 @@ import dev.kboot.launcher.KbootException;
 import dev.kboot.launcher.bootspec.Closure;
 import dev.kboot.launcher.kernel.KernelImage;
 import dev.kboot.launcher.kernel.KernelInspector;
-import dev.kboot.launcher.qemu.Accelerator;
 import dev.kboot.launcher.qemu.AcceleratorProbe;
 import dev.kboot.launcher.qemu.Machine;
 import dev.kboot.launcher.qemu.QemuBinary;
@@ -80,32 +79,17 @@ public final class Doctor {
         Path initrd = r.initrd() != null ? r.initrd()
                 : closure == null ? null : closure.bootspec().initrd().map(closure::toHost).filter(Files::isRegularFile).orElse(null);
         Optional<Path> modules = Planner.modulesDir(r.modules(), kernelPath, image.release());
-        // the machine `kboot run` would boot on this host: its own needs are checked
+        // the machine `kboot run` would boot on this host (microvm needs more of the kernel: ACPI and
+        // MMCONFIG for its PCIe host bridge, so checking it on a TCG host would fail a kernel q35 boots)
         Machine machine;
         try {
             QemuBinary qemu = QemuBinary.find(r.qemu());
-            machine = machineFor(qemu, AcceleratorProbe.withoutProbe(AcceleratorProbe.Choice.AUTO, qemu).accel());
+            machine = Planner.autoMachine(qemu, AcceleratorProbe.withoutProbe(AcceleratorProbe.Choice.AUTO, qemu).accel());
         } catch (KbootException e) {
             machine = null; // no QEMU (a host check says so): check what every machine needs
         }
         String label = "Linux " + image.release() + " (" + kernelPath + ")" + (initrd == null ? "" : " with " + (r.initrd() != null ? r.initrd() : "the closure's initrd"))
                 + (machine == null ? "" : " on " + machine.qemuName());
         return new Report(host, KernelPreflight.check(image, modules.orElse(null), initrd, machine), label);
-    }
-
-    /**
-     * The machine whose kernel needs the doctor checks: what {@code kboot run}'s {@code --machine
-     * auto} boots with the accelerator this host's cached probe verdict names (without a verdict
-     * and with /dev/kvm openable, KVM): microvm where QEMU has it, q35 under TCG
-     * ({@link Planner#machineFor}) or without microvm. microvm needs more of the kernel (ACPI and
-     * MMCONFIG for its PCIe host bridge), so checking it on a TCG host would fail a kernel the run
-     * boots fine.
-     *
-     * @param qemu  the QEMU the run would use
-     * @param accel the accelerator the run would use
-     * @return the machine
-     */
-    public static Machine machineFor(QemuBinary qemu, Accelerator accel) {
-        return Planner.machineFor("auto", qemu.microvm() ? Machine.MICROVM : Machine.Q35, accel);
     }
 }

@@ -195,6 +195,18 @@ public final class Planner {
     }
 
     /**
+     * What {@code --machine auto} boots with this QEMU and accelerator: {@link #machineFor} of
+     * microvm where QEMU has it, else q35. {@code kboot doctor} checks the kernel's needs on it.
+     *
+     * @param qemu  the QEMU the run would use
+     * @param accel the accelerator the run would use
+     * @return the machine
+     */
+    public static Machine autoMachine(QemuBinary qemu, Accelerator accel) {
+        return machineFor("auto", qemu.microvm() ? Machine.MICROVM : Machine.Q35, accel);
+    }
+
+    /**
      * @param spec the bootspec
      * @param hvc0 whether the guest has the virtio console hvc0 (kboot run's QEMU has; a libvirt domain has only ttyS0)
      * @return the bootspec's {@code kernelParams}, then the imageless contract: {@code root=tmpfs

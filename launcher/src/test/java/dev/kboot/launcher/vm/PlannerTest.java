@@ -7,6 +7,7 @@ import dev.kboot.launcher.qemu.Accelerator;
 import dev.kboot.launcher.qemu.AcceleratorProbe;
 import dev.kboot.launcher.qemu.HostInfo;
 import dev.kboot.launcher.qemu.Machine;
+import dev.kboot.launcher.qemu.QemuBinary;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -29,6 +30,16 @@ class PlannerTest {
         assertEquals(Machine.MICROVM, Planner.machineFor("auto", Machine.MICROVM, Accelerator.KVM));
         // a QEMU without microvm resolved auto to q35 already
         assertEquals(Machine.Q35, Planner.machineFor("auto", Machine.Q35, Accelerator.KVM));
+    }
+
+    @Test
+    void autoIsMicrovmUnderKvmQ35UnderTcgOrWithoutMicrovm() {
+        // what kboot doctor checks the kernel's needs on
+        QemuBinary withMicrovm = new QemuBinary(Path.of("/usr/bin/qemu-system-x86_64"), "7.2.22", "QEMU emulator version 7.2.22", true);
+        QemuBinary without = new QemuBinary(Path.of("/usr/bin/qemu-system-x86_64"), "7.2.22", "QEMU emulator version 7.2.22", false);
+        assertEquals(Machine.MICROVM, Planner.autoMachine(withMicrovm, Accelerator.KVM));
+        assertEquals(Machine.Q35, Planner.autoMachine(withMicrovm, Accelerator.TCG));
+        assertEquals(Machine.Q35, Planner.autoMachine(without, Accelerator.KVM));
     }
 
     @Test
