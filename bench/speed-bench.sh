@@ -36,18 +36,21 @@ sample=$here/.cache/sample/result
 [ -f "$here/cli/target/kboot.jar" ] || { echo "speed-bench: kboot is not built; run scripts/build.sh" >&2; exit 66; }
 command -v jq >/dev/null || { echo "speed-bench: needs jq (apt-get install jq)" >&2; exit 69; }
 
+mkdir -p "$here/.cache/bench/closure"
+# nixos_params JQ-PATH OUT: the sample's bootspec at JQ-PATH, alone, with a NixOS closure's
+# kernelParams (no cryptomgr.notests), written to OUT; fails when there is none at JQ-PATH
+nixos_params() {
+  jq -e -c "{\"org.nixos.bootspec.v1\": ($1 | .\"org.nixos.bootspec.v1\" | .kernelParams |= map(select(. != \"cryptomgr.notests\"))),
+             \"org.nixos.specialisation.v1\": {}}" "$sample/boot.json" > "$2"
+}
 if [ -n "${BENCH_CLOSURE:-}" ]; then
   closure=("$BENCH_CLOSURE")
 else
-  mkdir -p "$here/.cache/bench/closure"
-  jq -e -c '{"org.nixos.bootspec.v1": (."org.nixos.specialisation.v1".minimal."org.nixos.bootspec.v1" | .kernelParams |= map(select(. != "cryptomgr.notests"))),
-          "org.nixos.specialisation.v1": {}}' "$sample/boot.json" > "$here/.cache/bench/closure/boot.json" \
+  nixos_params '."org.nixos.specialisation.v1".minimal' "$here/.cache/bench/closure/boot.json" \
     || { echo "speed-bench: the sample closure has no 'minimal' specialisation; run sample/build-closure.sh" >&2; exit 66; }
   closure=("$here/.cache/bench/closure/boot.json" --store "$here/.cache/sample/store")
 fi
-mkdir -p "$here/.cache/bench/closure"
-jq -c '{"org.nixos.bootspec.v1": (."org.nixos.bootspec.v1" | .kernelParams |= map(select(. != "cryptomgr.notests"))),
-        "org.nixos.specialisation.v1": {}}' "$sample/boot.json" > "$here/.cache/bench/closure/sample.json"
+nixos_params '.' "$here/.cache/bench/closure/sample.json"
 full=("$here/.cache/bench/closure/sample.json" --store "$here/.cache/sample/store")
 accel=()
 [ -e /dev/kvm ] && accel=(--accel tcg)
