@@ -21,6 +21,12 @@ public final class ResultsDirectory {
     public static final String JUNIT_XML = "junit.xml";
     /** The short text summary. */
     public static final String SUMMARY_TXT = "summary.txt";
+    /**
+     * The results of a run in progress, one line per result as it is recorded ({@link ResultsJournal}):
+     * what a run killed between two rewrites of results.json would otherwise lose. Removed when the
+     * run finishes.
+     */
+    public static final String RESULTS_JOURNAL = "results.journal";
     /** The page for people ({@link HtmlReport}), written when the run ends. */
     public static final String RESULTS_HTML = "results.html";
     private final Path dir;
@@ -52,7 +58,7 @@ public final class ResultsDirectory {
      * @throws UncheckedIOException if a file cannot be written (the previous version is then intact)
      */
     public void write(RunResult run, Comparison comparison, String baseline) {
-        write(run, comparison, baseline, true);
+        write(run, comparison, baseline, null, true);
     }
 
     /**
@@ -66,11 +72,21 @@ public final class ResultsDirectory {
      * @throws UncheckedIOException if a file cannot be written (the previous version is then intact)
      */
     public void update(RunResult run, Comparison comparison, String baseline) {
-        write(run, comparison, baseline, false);
+        write(run, comparison, baseline, null, false);
     }
 
-    private void write(RunResult run, Comparison comparison, String baseline, boolean durable) {
-        AtomicFiles.write(dir.resolve(RESULTS_JSON), ResultsJson.write(run, comparison, baseline).getBytes(StandardCharsets.UTF_8), durable);
+    /**
+     * As {@link #update(RunResult, Comparison, String)}, with results.json's {@code journalSeq}: the
+     * last {@link #RESULTS_JOURNAL} line {@code run} holds (a reader folds in the lines after it).
+     *
+     * @param journalSeq the {@code seq} of the journal's last line in {@code run}; 0 for none
+     */
+    void update(RunResult run, Comparison comparison, String baseline, long journalSeq) {
+        write(run, comparison, baseline, journalSeq, false);
+    }
+
+    private void write(RunResult run, Comparison comparison, String baseline, Long journalSeq, boolean durable) {
+        AtomicFiles.write(dir.resolve(RESULTS_JSON), ResultsJson.write(run, comparison, baseline, journalSeq).getBytes(StandardCharsets.UTF_8), durable);
         AtomicFiles.write(dir.resolve(JUNIT_XML), JunitXml.write(run), durable);
         AtomicFiles.write(dir.resolve(SUMMARY_TXT), SummaryText.render(run, comparison).getBytes(StandardCharsets.UTF_8), durable);
     }

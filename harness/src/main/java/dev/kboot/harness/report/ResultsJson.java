@@ -42,6 +42,20 @@ public final class ResultsJson {
     /** The mapper, built on first write only: reading needs none ({@link JsonTrees}). */
     private static final class Writer {
         static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        /** One line: a results.journal entry. */
+        static final com.fasterxml.jackson.databind.ObjectWriter COMPACT = MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    /**
+     * @param node a JSON value
+     * @return it on one line (a newline in a string is escaped), UTF-8, without a line end
+     */
+    static byte[] line(JsonNode node) {
+        try {
+            return Writer.COMPACT.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render a results.journal line", e);
+        }
     }
 
     private ResultsJson() {
@@ -65,8 +79,23 @@ public final class ResultsJson {
      * @return the results.json text, UTF-8, pretty-printed, ending with a newline
      */
     public static String write(RunResult run, Comparison comparison, String baseline) {
+        return write(run, comparison, baseline, null);
+    }
+
+    /**
+     * As {@link #write(RunResult, Comparison, String)}, for a {@link RunRecorder}'s rewrite while the
+     * run goes: with {@code journalSeq}, the last results.journal line the run holds.
+     *
+     * @param journalSeq the {@code seq} of the last journal line folded into {@code run} (0: none yet),
+     *                   or null for no journal
+     * @return the results.json text
+     */
+    static String write(RunResult run, Comparison comparison, String baseline, Long journalSeq) {
         ObjectNode root = NODES.objectNode();
         root.put("schema", SCHEMA);
+        if (journalSeq != null) {
+            root.put("journalSeq", journalSeq);
+        }
         RunInfo i = run.info();
         ObjectNode r = root.putObject("run");
         r.put("kbootVersion", i.kbootVersion());
@@ -104,24 +133,7 @@ public final class ResultsJson {
         run.incidents().forEach(x -> ri.add(incident(x)));
         ArrayNode tests = root.putArray("tests");
         for (TestResult t : run.tests()) {
-            ObjectNode o = tests.addObject();
-            o.put("id", t.id().toString());
-            ArrayNode segs = o.putArray("path");
-            t.id().segments().forEach(segs::add);
-            o.put("status", t.status().key());
-            o.put("rawStatus", t.rawStatus());
-            o.put("reason", t.reason());
-            if (t.durationMs() == null) {
-                o.putNull("durationMs");
-            } else {
-                o.put("durationMs", t.durationMs());
-            }
-            o.put("unstable", t.unstable());
-            ArrayNode arts = o.putArray("artifacts");
-            t.artifacts().forEach(arts::add);
-            ArrayNode ti = o.putArray("incidents");
-            t.incidents().forEach(x -> ti.add(incident(x)));
-            o.put("excerpt", t.excerpt());
+            tests.add(test(t));
         }
         if (comparison != null) {
             ObjectNode c = root.putObject("comparison");
@@ -152,6 +164,34 @@ public final class ResultsJson {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render results.json", e);
         }
+    }
+
+    /**
+     * One test as results.json's {@code tests[]} holds it (and a results.journal line's {@code test}).
+     *
+     * @param t the result
+     * @return {@code {id, path, status, rawStatus, reason, durationMs, unstable, artifacts, incidents, excerpt}}
+     */
+    static ObjectNode test(TestResult t) {
+        ObjectNode o = NODES.objectNode();
+        o.put("id", t.id().toString());
+        ArrayNode segs = o.putArray("path");
+        t.id().segments().forEach(segs::add);
+        o.put("status", t.status().key());
+        o.put("rawStatus", t.rawStatus());
+        o.put("reason", t.reason());
+        if (t.durationMs() == null) {
+            o.putNull("durationMs");
+        } else {
+            o.put("durationMs", t.durationMs());
+        }
+        o.put("unstable", t.unstable());
+        ArrayNode arts = o.putArray("artifacts");
+        t.artifacts().forEach(arts::add);
+        ArrayNode ti = o.putArray("incidents");
+        t.incidents().forEach(x -> ti.add(incident(x)));
+        o.put("excerpt", t.excerpt());
+        return o;
     }
 
     /** {@code shard} in a shard's results, {@code merged} in a merge's (docs/results-schema.md). */
@@ -254,38 +294,62 @@ public final class ResultsJson {
     }
 
     /**
-     * Reads a results.json, or the results.json in a results directory.
+     * Reads a results.json, or the results.json in a results directory; for a run that did not finish
+     * ({@code run.finished} false) and whose results.json has a {@code journalSeq}, with the results
+     * the results.journal beside it holds past that point folded in ({@link ResultsJournal#fold}), so
+     * that a run killed (SIGKILL, a host crash) between two rewrites of results.json still shows every
+     * test that finished.
      *
      * @param path the file or the directory holding it
      * @return the run
-     * @throws KbootException exit 66 if it is missing, 65 naming the field if it is malformed
+     * @throws KbootException exit 66 if it is missing, 65 naming the field (or the journal's line) if
+     *                        it is malformed
      */
     public static RunResult read(Path path) {
         Path file = Files.isDirectory(path) ? path.resolve(ResultsDirectory.RESULTS_JSON) : path;
         if (!Files.isRegularFile(file)) {
             throw KbootException.missing("results file", file);
         }
+        String json;
         try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file);
+            json = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw KbootException.missing("results file (unreadable: " + e.getMessage() + ")", file);
         }
+        JsonNode root = tree(json, file);
+        RunResult run = parse(root, file);
+        JsonNode seq = root.get("journalSeq");
+        if (run.finished() || seq == null || seq.isNull()) {
+            return run; // a finished run's results.json holds everything; only a RunRecorder's has a journal
+        }
+        if (!seq.canConvertToLong() || seq.asLong() < 0) {
+            throw KbootException.badInput(file, "journalSeq", "expected a whole number >= 0, found " + seq);
+        }
+        return ResultsJournal.fold(run, seq.asLong(), file.resolveSibling(ResultsDirectory.RESULTS_JOURNAL));
     }
 
     /**
+     * Parses the text of a results.json alone (no journal folded in: {@link #read} does that).
+     *
      * @param json the text of a results.json
      * @param file its name, for messages
      * @return the run
      * @throws KbootException exit 65 naming file, field and what was expected if it is malformed
      */
     public static RunResult parse(String json, Path file) {
-        JsonNode root;
+        return parse(tree(json, file), file);
+    }
+
+    private static JsonNode tree(String json, Path file) {
         try {
-            root = JsonTrees.read(json);
+            return JsonTrees.read(json);
         } catch (JsonProcessingException e) {
             throw KbootException.badInput(file, null, "expected JSON, found a syntax error at line "
                     + e.getLocation().getLineNr() + ": " + e.getOriginalMessage());
         }
+    }
+
+    private static RunResult parse(JsonNode root, Path file) {
         if (root == null || !root.isObject()) {
             throw KbootException.badInput(file, null, "expected a JSON object");
         }
@@ -324,39 +388,50 @@ public final class ResultsJson {
         }
         List<TestResult> out = new ArrayList<>();
         for (int k = 0; k < tests.size(); k++) {
-            JsonNode t = tests.get(k);
-            String at = "tests[" + k + "]";
-            if (!t.isObject()) {
-                throw KbootException.badInput(file, at, "expected an object");
-            }
-            TestId id;
-            JsonNode path = t.get("path");
-            try {
-                if (path != null && path.isArray() && path.size() > 0) {
-                    id = new TestId(strings(path, at + ".path", file));
-                } else {
-                    id = TestId.parse(str(t, "id", file, true, at));
-                }
-            } catch (IllegalArgumentException e) {
-                throw KbootException.badInput(file, at + ".id", "expected suite/level/test, " + e.getMessage());
-            }
-            String s = str(t, "status", file, true, at);
-            Status status;
-            try {
-                status = Status.ofKey(s);
-            } catch (IllegalArgumentException e) {
-                throw KbootException.badInput(file, at + ".status", "expected one of pass, fail, timeout, crash, error, skip, xfail, xpass, expunged, miss, found '" + s + "'");
-            }
-            JsonNode d = t.get("durationMs");
-            Long ms = d == null || d.isNull() ? null : d.canConvertToLong() ? d.asLong() : null;
-            if (d != null && !d.isNull() && !d.canConvertToLong()) {
-                throw KbootException.badInput(file, at + ".durationMs", "expected a number of ms or null");
-            }
-            out.add(new TestResult(id, status, str(t, "rawStatus", file, false, at), str(t, "reason", file, false, at), ms,
-                    str(t, "excerpt", file, false, at), strings(t.get("artifacts"), at + ".artifacts", file),
-                    incidents(t.get("incidents"), at + ".incidents", file), t.path("unstable").asBoolean(false)));
+            out.add(test(tests.get(k), "tests[" + k + "]", file));
         }
         return new RunResult(info, suites, out, incomplete, problems, incidents, finished, sharding(root, file));
+    }
+
+    /**
+     * Reads one test as {@link #test(TestResult)} writes it.
+     *
+     * @param t    the object
+     * @param at   where it is, for messages ({@code tests[3]})
+     * @param file the file it is in, for messages
+     * @return the result
+     * @throws KbootException exit 65 naming the file, the field and what was expected
+     */
+    static TestResult test(JsonNode t, String at, Path file) {
+        if (!t.isObject()) {
+            throw KbootException.badInput(file, at, "expected an object");
+        }
+        TestId id;
+        JsonNode path = t.get("path");
+        try {
+            if (path != null && path.isArray() && path.size() > 0) {
+                id = new TestId(strings(path, at + ".path", file));
+            } else {
+                id = TestId.parse(str(t, "id", file, true, at));
+            }
+        } catch (IllegalArgumentException e) {
+            throw KbootException.badInput(file, at + ".id", "expected suite/level/test, " + e.getMessage());
+        }
+        String s = str(t, "status", file, true, at);
+        Status status;
+        try {
+            status = Status.ofKey(s);
+        } catch (IllegalArgumentException e) {
+            throw KbootException.badInput(file, at + ".status", "expected one of pass, fail, timeout, crash, error, skip, xfail, xpass, expunged, miss, found '" + s + "'");
+        }
+        JsonNode d = t.get("durationMs");
+        Long ms = d == null || d.isNull() ? null : d.canConvertToLong() ? d.asLong() : null;
+        if (d != null && !d.isNull() && !d.canConvertToLong()) {
+            throw KbootException.badInput(file, at + ".durationMs", "expected a number of ms or null");
+        }
+        return new TestResult(id, status, str(t, "rawStatus", file, false, at), str(t, "reason", file, false, at), ms,
+                str(t, "excerpt", file, false, at), strings(t.get("artifacts"), at + ".artifacts", file),
+                incidents(t.get("incidents"), at + ".incidents", file), t.path("unstable").asBoolean(false));
     }
 
     private static JsonNode obj(JsonNode n, String f, Path file) {

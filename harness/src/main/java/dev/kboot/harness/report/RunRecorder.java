@@ -19,7 +19,8 @@ import java.util.function.UnaryOperator;
 /**
  * Keeps a run's results as they come and rewrites the results directory (results.json, junit.xml,
  * summary.txt; each replaced atomically, so never torn) as they change, so a killed run leaves
- * valid partial results ({@code finished: false}). Thread-safe.
+ * valid partial results ({@code finished: false}); each result is also appended to results.journal
+ * ({@link ResultsJournal}) as it is recorded, so a killed run loses none. Thread-safe.
  *
  * <p>When the files are rewritten: every change to the run's facts (incomplete, problems,
  * incidents, sharding, run info, a suite's expected tests) at once; a test result at once while
@@ -29,10 +30,12 @@ import java.util.function.UnaryOperator;
  * rewrite renders every result so far, so writing after every test cost O(tests) per test, O(N^2)
  * over a run (bench/test-overhead-bench.sh); batched, it is O(N) over the run. {@link #flush} (at
  * each suite's end) and {@link #finish} (on every ending, Ctrl-C and SIGTERM included) write what
- * is pending. What a SIGKILL (or a host crash) can lose is the results of the last window, at most
- * {@link #DEFAULT_WINDOW}: results.json then holds an earlier, valid state, with those tests MISS
- * (or absent). A rewrite the timer could not make (a full or read-only disk) leaves the last good
- * files and is thrown, as {@link UncheckedIOException}, by the recorder's next call.
+ * is pending. A SIGKILL (or a host crash) leaves results.json as of the last rewrite, at most
+ * {@link #DEFAULT_WINDOW} old, and the journal with every result recorded since (one line each,
+ * O(1)); results.json's {@code journalSeq} says which lines it already holds, and
+ * {@link ResultsJson#read} folds in the others. {@link #finish} deletes the journal once the final
+ * files are written. A rewrite the timer could not make (a full or read-only disk) leaves the last
+ * good files and is thrown, as {@link UncheckedIOException}, by the recorder's next call.
  */
 public final class RunRecorder {
     /** Up to this many results, each result is written at once. */
@@ -55,6 +58,8 @@ public final class RunRecorder {
     }
 
     private final ResultsDirectory dir;
+    /** Every result as recorded, one line each: what results.json lacks until the next rewrite. */
+    private final ResultsJournal journal;
     private final RunResult baseline;
     private final String baselineName;
     private final long windowNanos;
@@ -78,13 +83,15 @@ public final class RunRecorder {
     private final java.util.Map<String, List<dev.kboot.harness.model.TestId>> expected = new java.util.LinkedHashMap<>();
 
     /**
-     * Writes the empty run at once (so even a run killed during boot leaves a results.json).
+     * Writes the empty run at once (so even a run killed during boot leaves a results.json), and
+     * starts an empty results.journal (an earlier run's in the directory is replaced).
      *
      * @param dir          where to write
      * @param info         the run facts known at the start
      * @param suites       the suites asked for ({@code kselftest:quick})
      * @param baseline     the baseline run to compare with, or null
      * @param baselineName where the baseline came from, or null
+     * @throws UncheckedIOException if the files cannot be written
      */
     public RunRecorder(ResultsDirectory dir, RunInfo info, List<String> suites, RunResult baseline, String baselineName) {
         this(dir, info, suites, baseline, baselineName, DEFAULT_WINDOW);
@@ -102,17 +109,19 @@ public final class RunRecorder {
         this.baselineName = baselineName;
         this.windowNanos = window.toNanos();
         this.run = RunResult.started(info, suites);
+        this.journal = new ResultsJournal(dir.dir().resolve(ResultsDirectory.RESULTS_JOURNAL)); // before results.json: no stale line is folded into it
         write();
     }
 
     /**
-     * Records (or replaces, by id) one test's result; the files are rewritten at once or within
-     * {@link #DEFAULT_WINDOW} (see the class comment).
+     * Records (or replaces, by id) one test's result: appended to results.journal now, the files
+     * rewritten at once or within {@link #DEFAULT_WINDOW} (see the class comment).
      *
-     * @throws UncheckedIOException if the files cannot be written now, or a delayed write failed
+     * @throws UncheckedIOException if the journal or the files cannot be written now, or a delayed write failed
      */
     public synchronized void record(TestResult r) {
         put(r);
+        journal.put(r);
         changed();
     }
 
@@ -120,6 +129,7 @@ public final class RunRecorder {
     public synchronized void recordAll(List<TestResult> rs) {
         for (TestResult r : rs) {
             put(r);
+            journal.put(r);
         }
         changed();
     }
@@ -189,8 +199,29 @@ public final class RunRecorder {
         if (!placed) {
             out.addAll(fresh.values());
         }
+        journalSuite(suite, out);
         reset(out);
         changed();
+    }
+
+    /**
+     * Journals what {@link #replaceSuite} changes: each result new or changed, each of the suite's
+     * tests gone. O(suite), as the replacement is.
+     */
+    private void journalSuite(String suite, List<TestResult> out) {
+        java.util.Set<dev.kboot.harness.model.TestId> kept = new java.util.HashSet<>();
+        for (TestResult r : out) {
+            kept.add(r.id());
+            Integer at = positions.get(r.id());
+            if (at == null || !tests.get(at).equals(r)) {
+                journal.put(r);
+            }
+        }
+        for (TestResult t : tests) {
+            if (t.id().suite().equals(suite) && !kept.contains(t.id())) {
+                journal.drop(t.id());
+            }
+        }
     }
 
     /** Replaces every result (after crash attribution or expunges) and rewrites the files. */
@@ -253,6 +284,7 @@ public final class RunRecorder {
         RunResult done = snapshot();
         Comparison c = comparison(done);
         dir.write(done, c, baselineName);
+        journal.delete(); // results.json holds every result, durably, and says finished: readers ignore a journal
         dir.writeReport(done, c, baselineName);
         return done;
     }
@@ -364,7 +396,11 @@ public final class RunRecorder {
     private void write() {
         cancel();
         RunResult now = snapshot();
-        dir.update(now, comparison(now), baselineName);
+        if (run.finished()) {
+            dir.update(now, comparison(now), baselineName); // after finish: the journal is gone
+        } else {
+            dir.update(now, comparison(now), baselineName, journal.seq());
+        }
         pending = false;
         failed = null;
         lastWrite = System.nanoTime();
