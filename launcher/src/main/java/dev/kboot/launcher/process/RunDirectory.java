@@ -224,7 +224,13 @@ public final class RunDirectory implements AutoCloseable {
 
     /**
      * Cleans up after runs whose owner died without cleaning up: stops their recorded children
-     * (pid and start time must match) and removes the directories. Of the failed runs that kept
+     * (pid and start time must match), then, as the reaper script does, every process whose
+     * command line ({@code /proc/PID/cmdline}) has an argument naming a path in such a run's
+     * directory ({@code RUN/...}: QEMU's and virtiofsd's sockets and logs are there), a child
+     * started but not yet recorded when its owner was SIGKILLed; and removes the directories. The
+     * directory's name is unique (pid and random suffix), so only that run's orphans match; a
+     * process is signalled through a handle taken before its command line was read, which a reused
+     * pid does not match. /proc is read only when there is a stale run. Of the failed runs that kept
      * their logs ({@code ended}), only the {@value #KEEP_FAILED} most recent are kept, none
      * older than {@link #KEEP_FAILED_FOR}. Never throws.
      *
@@ -237,6 +243,7 @@ public final class RunDirectory implements AutoCloseable {
             return removed;
         }
         List<Map.Entry<Path, Instant>> kept = new ArrayList<>();
+        List<Map.Entry<ProcessHandle, List<String>>> processes = null; // read at the first stale run
         try (DirectoryStream<Path> runs = Files.newDirectoryStream(base, "run-*")) {
             for (Path run : runs) {
                 try {
@@ -259,6 +266,10 @@ public final class RunDirectory implements AutoCloseable {
                             }
                         }
                     }
+                    if (processes == null) {
+                        processes = commandLines();
+                    }
+                    sweep(run, processes);
                     deleteRecursively(run);
                     removed.add(run);
                 } catch (IOException | RuntimeException e) {
@@ -281,6 +292,43 @@ public final class RunDirectory implements AutoCloseable {
             }
         }
         return removed;
+    }
+
+    /**
+     * @return every process but this one, each with its arguments (/proc/PID/cmdline split at NUL);
+     *         the handle taken first, so that it names the process whose arguments these are or
+     *         one that is gone (a handle checks the start time when it signals)
+     */
+    private static List<Map.Entry<ProcessHandle, List<String>>> commandLines() {
+        List<Map.Entry<ProcessHandle, List<String>>> out = new ArrayList<>();
+        long self = ProcessHandle.current().pid();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Paths.get("/proc"), "[0-9]*")) {
+            for (Path proc : procs) {
+                try {
+                    long pid = Long.parseLong(proc.getFileName().toString());
+                    Optional<ProcessHandle> h = pid == self ? Optional.empty() : ProcessHandle.of(pid);
+                    if (h.isPresent()) {
+                        byte[] cmdline = Files.readAllBytes(proc.resolve("cmdline"));
+                        out.add(Map.entry(h.get(), List.of(new String(cmdline, StandardCharsets.UTF_8).split("\0"))));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // gone meanwhile, or not a process
+                }
+            }
+        } catch (IOException e) {
+            // no /proc: the recorded children are all there is to stop
+        }
+        return out;
+    }
+
+    /** Stops every process with an argument naming a path in the stale run directory {@code run}. */
+    private static void sweep(Path run, List<Map.Entry<ProcessHandle, List<String>>> processes) {
+        List<String> prefixes = List.of(run + "/", run.toAbsolutePath() + "/");
+        for (Map.Entry<ProcessHandle, List<String>> p : processes) {
+            if (p.getValue().stream().anyMatch(arg -> prefixes.stream().anyMatch(arg::contains))) {
+                p.getKey().destroyForcibly();
+            }
+        }
     }
 
     private static Optional<String[]> readRecord(Path p) {

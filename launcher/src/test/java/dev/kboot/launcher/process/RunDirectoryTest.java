@@ -107,6 +107,32 @@ class RunDirectoryTest {
     }
 
     @Test
+    void reapStaleAlsoStopsAnUnrecordedChildThatNamesTheRunDirectory() throws Exception {
+        // SIGKILL between a child's start and its record, and the reaper script gone too: the next
+        // kboot finds the child by the stale run directory's paths on its command line.
+        Path run = Files.createDirectories(base.resolve("run-3-abc"));
+        Path other = Files.createDirectories(base.resolve("run-3-abcd"));
+        Files.writeString(run.resolve("owner"), "999999 1\n");
+        Files.writeString(run.resolve("children"), "");
+        Files.writeString(run.resolve("console.log"), "");
+        Files.writeString(other.resolve("owner"), "999999 1\n");
+        Files.writeString(other.resolve("children"), "");
+        Files.writeString(other.resolve("ended"), "");
+        Files.writeString(other.resolve("console.log"), "");
+        Process orphan = new ProcessBuilder("tail", "-f", run.resolve("console.log").toString()).start();
+        Process bystander = new ProcessBuilder("tail", "-f", other.resolve("console.log").toString()).start();
+        try {
+            assertEquals(List.of(run), RunDirectory.reapStale(base), "the failed run that kept its logs stays");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !orphan.isAlive());
+            assertFalse(Files.exists(run));
+            assertTrue(bystander.isAlive(), "another run's directory only shares a prefix, and that run is not stale");
+        } finally {
+            orphan.destroyForcibly();
+            bystander.destroyForcibly();
+        }
+    }
+
+    @Test
     void theReaperStopsNothingWhenTheRunEndedNormally() throws Exception {
         RunDirectory run = RunDirectory.create(base);
         Process child = new ProcessBuilder("sleep", "300").start();
