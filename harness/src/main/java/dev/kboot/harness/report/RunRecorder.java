@@ -110,7 +110,12 @@ public final class RunRecorder {
         this.windowNanos = window.toNanos();
         this.run = RunResult.started(info, suites);
         this.journal = new ResultsJournal(dir.dir().resolve(ResultsDirectory.RESULTS_JOURNAL)); // before results.json: no stale line is folded into it
-        write();
+        try {
+            write();
+        } catch (RuntimeException e) {
+            journal.close();
+            throw e;
+        }
     }
 
     /**
