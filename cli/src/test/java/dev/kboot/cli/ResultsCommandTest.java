@@ -82,6 +82,31 @@ class ResultsCommandTest {
     }
 
     @Test
+    void aKilledRunsJournalIsFoldedIntoWhatShowAndExportRead() throws IOException {
+        // A kboot test run killed (SIGKILL) while results waited for the next rewrite of
+        // results.json: its recorder, never finished; the last result only in results.journal.
+        Path r = dir.resolve("killed");
+        var rec = new dev.kboot.harness.report.RunRecorder(new dev.kboot.harness.report.ResultsDirectory(r),
+                dev.kboot.harness.model.RunInfo.started("0.1.0", java.time.Instant.parse("2026-12-02T08:00:00Z")), java.util.List.of("command"), null, null);
+        for (int i = 1; i <= 3; i++) {
+            rec.record(dev.kboot.harness.model.TestResult.of(dev.kboot.harness.model.TestId.of("command", "t" + i),
+                    dev.kboot.harness.model.Status.PASS, "ok", ""));
+        }
+        Path journal = r.resolve("results.journal");
+        Files.writeString(journal, "{\"seq\":4,\"test\":{\"id\":\"command/late\",\"status\":\"fail\",\"reason\":\"exit status 1\"}}\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        assertFalse(Files.readString(r.resolve("results.json")).contains("command/late"));
+        Cli show = Cli.run("results", "show", r.toString());
+        assertEquals(0, show.code(), show.err());
+        assertTrue(show.out().contains("FAIL      command/late"), show.out());
+        Cli export = Cli.run("results", "export", "--format", "kcidb", "--origin", "test", r.toString());
+        assertEquals(0, export.code(), export.err());
+        assertTrue(export.out().contains("\"command.late\""), export.out());
+        Files.writeString(journal, "{\"seq\":5,\"test\":{\"id\":\"command/later\"}}\n", java.nio.file.StandardOpenOption.APPEND);
+        oneLineError(Cli.run("results", "show", r.toString()), 65, journal + ":5: key 'test.status': expected a string, found nothing");
+    }
+
+    @Test
     void theTableHasTheColumnsStringFormatWouldGive() {
         Cli.run("results", "import", "--suite", "kunit", in("kunit/test_kernel_panic_interrupt.log"), "--results", out("t"));
         dev.kboot.harness.model.RunResult run = dev.kboot.harness.report.ResultsJson.read(Path.of(out("t")));
