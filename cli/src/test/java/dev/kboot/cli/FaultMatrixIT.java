@@ -266,6 +266,10 @@ class FaultMatrixIT {
                     for (TestResult t : res.tests()) {
                         assertTrue(t.status() == Status.PASS || t.status() == Status.MISS, name + ": " + t.id() + " " + t.status() + " " + t.reason());
                     }
+                    int journaled = assertJournalRead(r.results, res, name + " at " + offset + " ms");
+                    if (journaled > 0) {
+                        outcome += " (" + journaled + " in results.journal)";
+                    }
                     outcome += ", " + res.tests().stream().filter(t -> t.status() == Status.PASS).count() + " passed";
                 } else {
                     assertTrue(offset < span, name + ": no results.json");
@@ -276,6 +280,50 @@ class FaultMatrixIT {
             }
         }
         outcomes.forEach((signal, list) -> figure("SIG" + signal + " x" + list.size() + ": " + list));
+    }
+
+    /**
+     * Every result results.journal records (its complete lines, read here on their own) is in the run
+     * the results reader (kboot results show's) gives for an unfinished run, with the status the
+     * journal's last line for it says (this workload's results are not rewritten after they are
+     * recorded). A finished run's results.json holds everything; a journal left beside it is ignored.
+     *
+     * @return how many results the journal holds
+     */
+    private static int assertJournalRead(Path results, RunResult read, String what) throws IOException {
+        Path journal = results.resolve("results.journal");
+        if (!Files.exists(journal)) {
+            return 0;
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String text = Files.readString(journal);
+        Map<String, String> last = new LinkedHashMap<>();
+        for (String line : text.substring(0, text.lastIndexOf('\n') + 1).lines().toList()) {
+            com.fasterxml.jackson.databind.JsonNode t = json.readTree(line).path("test");
+            if (!t.isMissingNode()) {
+                last.put(t.path("id").asText(), t.path("status").asText());
+            }
+        }
+        if (!read.finished()) {
+            last.forEach((id, status) -> assertEquals(status, read.find(dev.kboot.harness.model.TestId.parse(id)).map(x -> x.status().key()).orElse(null),
+                    what + ": " + id + " as results.journal says"));
+        }
+        return last.size();
+    }
+
+    @Test
+    @Order(2)
+    void sigkillOfKbootUnderATestKeepsEveryFinishedResult() throws Exception {
+        // Where the random offsets may not land: after a test finished. The results reader (what
+        // kboot results show reads) has every result the journal recorded, the first test's PASS.
+        Run r = inject("kboot-killed-at-test", List.of(), workload, "test", run -> kill("KILL", run.kboot.process.pid()));
+        assertEquals(137, r.await(), r.kboot.err());
+        RunResult res = ResultsJson.read(r.results);
+        assertFalse(res.finished());
+        assertTrue(assertJournalRead(r.results, res, r.name) >= 1, r.name + ": results.journal holds the first test's result");
+        assertEquals(Status.PASS, res.find(dev.kboot.harness.model.TestId.of("command", "first")).orElseThrow().status());
+        r.assertNothingLeft();
+        figure(r.name + ": exit 137; read back " + r.statuses());
     }
 
     /** The points of a run a fault is injected at: two of the boot, one under a test. */
