@@ -37,11 +37,12 @@ import java.util.Map;
  *
  * <p>Cost: one line is one {@code write(2)} of a few hundred bytes, O(1) per result (the O(tests)
  * rewrite is what is batched). No fsync: once {@code write(2)} returns, the line is in the page
- * cache, which a killed process cannot lose; only a host crash can, and an fsync per test would
- * cost milliseconds of disk latency on every test (tens of seconds over a 10,000-test run, when
- * bench/test-overhead-bench.sh measures kboot's whole overhead at ~1 ms per test) to save a
- * window that the kernel's writeback bounds ({@code vm.dirty_expire_centisecs}, 30 s by default).
- * The run's final write is durable ({@link ResultsDirectory#write}).
+ * cache, which a killed process cannot lose; only a host crash can. An fsync per line would add
+ * a disk round trip to every test (~0.7 ms per appended line on this project's virtio ext4 disk,
+ * measured with dd oflag=dsync; more on spinning or network disks, against a per-test overhead
+ * bench/test-overhead-bench.sh holds at a few ms) to save a window that the kernel's writeback
+ * bounds ({@code vm.dirty_expire_centisecs}, 30 s by default). The run's final write is durable
+ * ({@link ResultsDirectory#write}).
  *
  * <p>A line cut short by a kill mid-write can only be the last one and has no line end: readers
  * ignore it. Not thread-safe: the recorder calls it under its lock.
