@@ -60,11 +60,12 @@ public final class Main {
 
     /**
      * Runs kboot with {@code args}, writing to {@code out} and {@code err}. Builds only what the
-     * arguments need: the named subcommand's model under a root without the others, and no
-     * command model at all for {@code --version}; anything else (help, an unknown word) gets the
-     * whole {@link #commandLine}; {@code results show} and {@code compare} a model built without
-     * annotations when their arguments parse plainly ({@link #unannotated}). kboot starts on
-     * every boot, so this is measured (bench/cli-bench.sh), not guessed.
+     * arguments need: no command model at all for {@code --version}; for {@code run}, {@code shell},
+     * {@code test}, {@code results show} and {@code compare} the command's model built without
+     * reading an annotation ({@link FastModel}) when their arguments parse plainly on it; else the
+     * named subcommand's annotated model under a root without the others; anything else (help, an
+     * unknown word) gets the whole {@link #commandLine}. kboot starts on every boot, so this is
+     * measured (bench/cli-bench.sh), not guessed.
      *
      * @return the exit status ({@link ExitCode})
      */
@@ -75,32 +76,20 @@ public final class Main {
             out.flush();
             return ExitCode.OK.code();
         }
-        CommandLine fast = unannotated(args);
-        if (fast != null) {
-            // `results` and `show` (`compare`) are its first two words: neither the root nor the
-            // group has anything left to parse, so the model is the command's alone, given the rest
-            String[] rest = java.util.Arrays.copyOfRange(args, 2, args.length);
-            if (plain(configure(fast, out, err), rest)) {
-                return execute(fast, err, rest);
+        int words = args.length > 1 && args[0].equals("results") ? 2 : 1;
+        String command = args.length >= words ? String.join(" ", java.util.Arrays.copyOf(args, words)) : "";
+        CommandLine.Model.CommandSpec check = FastModel.spec(command);
+        if (check != null) {
+            // the command's words are the first: neither the root nor the `results` group has
+            // anything left to parse, so the model is the command's alone, given the rest. It runs
+            // on a model of its own: a second parse on the checked one would find the lists the
+            // first filled (--qemu-arg's consumer appends to what the field holds)
+            String[] rest = java.util.Arrays.copyOfRange(args, words, args.length);
+            if (plain(new CommandLine(check), rest)) {
+                return execute(configure(new CommandLine(FastModel.spec(command)), out, err), err, rest);
             }
         }
         return execute(configure(lean(args), out, err), err, args);
-    }
-
-    /**
-     * @return for {@code kboot results show|compare ...}, that command's model built without
-     *         reading an annotation ({@link ResultsCommand.Show#unannotated},
-     *         {@link ResultsCommand.Compare#unannotated}); null for any other command
-     */
-    private static CommandLine unannotated(String[] args) {
-        if (args.length < 2 || !args[0].equals("results")) {
-            return null;
-        }
-        return switch (args[1]) {
-            case "show" -> new CommandLine(ResultsCommand.Show.unannotated());
-            case "compare" -> new CommandLine(ResultsCommand.Compare.unannotated());
-            default -> null;
-        };
     }
 
     /**
@@ -122,8 +111,8 @@ public final class Main {
 
     /** Adds {@code -h, --help} and {@code -V, --version} as {@code mixinStandardHelpOptions} would, without their help text. */
     static void helpOptions(CommandLine.Model.CommandSpec spec) {
-        spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true).build());
-        spec.addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true).build());
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true).initialValue(false).build());
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true).initialValue(false).build());
     }
 
     /** Runs a configured command line: what picocli hands on (an Error) is still 125 and one line. */

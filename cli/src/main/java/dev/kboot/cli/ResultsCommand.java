@@ -69,35 +69,6 @@ final class ResultsCommand implements Callable<Integer> {
         @Option(names = "--json", description = "Print the table's data as JSON (tests, counts, verdict) for scripts.")
         boolean json;
 
-        /**
-         * The model of this command built with picocli's programmatic API, without reading an
-         * annotation: the JDK makes a dynamic proxy class for every annotation type it reads
-         * (Command, Option, Parameters, Mixin, Spec and their meta-annotations), which no class
-         * data sharing archive of JDK 17 holds, and building them was ~80 ms of a ~400 ms
-         * {@code kboot results show} (docs/benchmarks.md, start-up). It parses what the annotated
-         * model parses into a new {@code Show} (options, the mixin's options, DIR) and has no help
-         * text: {@link Main} uses it only for a command line it parses without error and without
-         * asking for help or the version, and the annotated model for everything else, so help and
-         * every error stay the annotated model's. MainTest checks that the two have the same
-         * options, types, arities, labels and defaults. {@code results compare} has one too
-         * ({@link Compare#unannotated}).
-         *
-         * @return the spec of {@code show}, its user object a new {@code Show}
-         */
-        static CommandLine.Model.CommandSpec unannotated() {
-            Show show = new Show();
-            CommonOptions common = new CommonOptions();
-            show.common = common;
-            CommandLine.Model.CommandSpec s = CommandLine.Model.CommandSpec.wrapWithoutInspection(show).name("show");
-            show.spec = s;
-            commonOptions(s, common);
-            s.addOption(flag(new Field("--no-color", v -> show.noColor = (Boolean) v)));
-            s.addOption(flag(new Field("--failures", v -> show.failuresOnly = (Boolean) v)));
-            s.addOption(flag(new Field("--json", v -> show.json = (Boolean) v)));
-            s.addPositional(path("0", "DIR", new Field(null, v -> show.dir = (Path) v)));
-            return s;
-        }
-
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
@@ -131,41 +102,6 @@ final class ResultsCommand implements Callable<Integer> {
             out.print(SummaryText.render(run, null));
             out.flush();
             return ExitCode.OK.code();
-        }
-    }
-
-    /** Adds the help options and {@link CommonOptions}' options, bound to {@code common}, to an unannotated model. */
-    private static void commonOptions(CommandLine.Model.CommandSpec s, CommonOptions common) {
-        Main.helpOptions(s);
-        s.addOption(flag(new Field("--debug", v -> common.debug = (Boolean) v)));
-        s.addOption(flag(new Field("-q", v -> common.quiet = (Boolean) v), "--quiet"));
-        s.addOption(flag(new Field("-v", v -> common.verbose = (Boolean) v), "--verbose"));
-        s.addOption(CommandLine.Model.OptionSpec.builder("--color").type(String.class).paramLabel("WHEN").defaultValue("auto")
-                .initialValue("auto").setter(new Field(null, v -> common.color = (String) v)).build());
-    }
-
-    private static CommandLine.Model.OptionSpec flag(Field f, String... more) {
-        return CommandLine.Model.OptionSpec.builder(f.name, more).type(boolean.class).arity("0").initialValue(false).setter(f).build();
-    }
-
-    private static CommandLine.Model.PositionalParamSpec path(String index, String label, Field f) {
-        return CommandLine.Model.PositionalParamSpec.builder().index(index).paramLabel(label).type(Path.class).required(true).setter(f).build();
-    }
-
-    /** A setter into a field of the command or its mixin (picocli's own field binding is private). */
-    private static final class Field implements CommandLine.Model.ISetter {
-        final String name;
-        final java.util.function.Consumer<Object> set;
-
-        Field(String name, java.util.function.Consumer<Object> set) {
-            this.name = name;
-            this.set = set;
-        }
-
-        @Override
-        public <T> T set(T value) {
-            set.accept(value);
-            return null;
         }
     }
 
@@ -216,25 +152,6 @@ final class ResultsCommand implements Callable<Integer> {
 
         @Option(names = "--json", description = "Print the classification as JSON (tests, counts, verdict) for scripts.")
         boolean json;
-
-        /**
-         * This command's model without reading an annotation, used as {@link Show#unannotated} is.
-         *
-         * @return the spec of {@code compare}, its user object a new {@code Compare}
-         */
-        static CommandLine.Model.CommandSpec unannotated() {
-            Compare compare = new Compare();
-            CommonOptions common = new CommonOptions();
-            compare.common = common;
-            CommandLine.Model.CommandSpec s = CommandLine.Model.CommandSpec.wrapWithoutInspection(compare).name("compare");
-            compare.spec = s;
-            commonOptions(s, common);
-            s.addOption(flag(new Field("--all", v -> compare.all = (Boolean) v)));
-            s.addOption(flag(new Field("--json", v -> compare.json = (Boolean) v)));
-            s.addPositional(path("0", "BASE", new Field(null, v -> compare.base = (Path) v)));
-            s.addPositional(path("1", "HEAD", new Field(null, v -> compare.head = (Path) v)));
-            return s;
-        }
 
         @Override
         public Integer call() throws Exception {

@@ -100,7 +100,7 @@ class MainTest {
     @Test
     void resultsShowAndCompareBuiltWithoutAnnotationsSayWhatTheWholeCommandLineSays() throws Exception {
         // `kboot results show|compare` run on a model built without annotations when their arguments parse
-        // (Main.unannotated): the same output, errors and exit codes as the annotated model
+        // (FastModel): the same output, errors and exit codes as the annotated model
         Path json = dir.resolve("results.json");
         java.nio.file.Files.writeString(json, "{\"schema\":\"kboot-results/1\",\"run\":{\"kernelRelease\":\"6.1.0\",\"accelerator\":\"tcg\"},"
                 + "\"tests\":[{\"id\":\"kselftest/timers/a\",\"status\":\"pass\",\"durationMs\":1234},"
@@ -129,41 +129,23 @@ class MainTest {
     }
 
     @Test
-    void theUnannotatedResultsModelsHaveTheAnnotatedOnesOptions() {
-        // what keeps them in step: an option added to ResultsCommand.Show or .Compare (or to
-        // CommonOptions) and not to its unannotated() fails here
-        sameOptions(new CommandLine(ResultsCommand.Show.class).getCommandSpec(), ResultsCommand.Show.unannotated());
-        sameOptions(new CommandLine(ResultsCommand.Compare.class).getCommandSpec(), ResultsCommand.Compare.unannotated());
-    }
-
-    private static void sameOptions(CommandLine.Model.CommandSpec annotated, CommandLine.Model.CommandSpec built) {
-        assertEquals(annotated.name(), built.name());
-        assertEquals(annotated.options().size(), built.options().size(), "options");
-        for (CommandLine.Model.OptionSpec a : annotated.options()) {
-            CommandLine.Model.OptionSpec b = built.findOption(a.longestName());
-            String what = annotated.name() + " " + a.longestName();
-            assertTrue(b != null, what);
-            assertEquals(java.util.List.of(a.names()), java.util.List.of(b.names()), what);
-            assertEquals(a.type(), b.type(), what);
-            assertEquals(a.arity(), b.arity(), what);
-            assertEquals(a.usageHelp(), b.usageHelp(), what);
-            assertEquals(a.versionHelp(), b.versionHelp(), what);
-            assertEquals(a.defaultValue(), b.defaultValue(), what);
-            assertEquals(a.required(), b.required(), what);
-            if (!a.type().equals(boolean.class)) {
-                assertEquals(a.paramLabel(), b.paramLabel(), what);
-            }
-        }
-        assertEquals(annotated.positionalParameters().size(), built.positionalParameters().size(), "parameters");
-        for (int i = 0; i < annotated.positionalParameters().size(); i++) {
-            CommandLine.Model.PositionalParamSpec a = annotated.positionalParameters().get(i);
-            CommandLine.Model.PositionalParamSpec b = built.positionalParameters().get(i);
-            String what = annotated.name() + " " + a.paramLabel();
-            assertEquals(a.index(), b.index(), what);
-            assertEquals(a.type(), b.type(), what);
-            assertEquals(a.arity(), b.arity(), what);
-            assertEquals(a.paramLabel(), b.paramLabel(), what);
-            assertEquals(a.required(), b.required(), what);
+    void bootCommandsRefusedOrAskingForHelpOnTheFastModelSayWhatTheWholeCommandLineSays() {
+        // `kboot run|shell|test` parse on FastModel's model; what it refuses or where help is asked
+        // for goes to the annotated model: the same output, message and exit code (64) as the whole one
+        String t = top();
+        for (String[] args : new String[][] {{"run", t, "--cpus", "lots"}, {"run", t, "--qemu-arg"}, {"run", "--bogus"}, {"run", t, "--dry-run=maybe"},
+                {"run", t, "--memory", "1G", "--memory", "2G"}, {"run", t, "-h"}, {"run", "--help"}, {"run", t, "--color"}, {"run", t, "-x"},
+                {"test", t}, {"test", t, "--suite"}, {"test", t, "--suite", "a", "--jobs", "x"}, {"test", "--suite", "a", "--help"},
+                {"shell", t, "extra"}, {"shell", t, "--dry-run"}, {"shell", "-V"}}) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            int code = Main.commandLine(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)).execute(args);
+            Cli r = Cli.run(args);
+            String what = String.join(" ", args);
+            assertEquals(code, r.code(), what);
+            assertEquals(out.toString(), r.out(), what);
+            assertEquals(err.toString(), r.err(), what);
+            assertTrue(code == 0 || code == 64, what + ": " + code);
         }
     }
 
