@@ -23,9 +23,18 @@ final class Interrupts {
 
     /** Installs the handlers (the real CLI only: tests run kboot in-process without them). */
     static void install() {
+        // a class, not a lambda: a lambda here was the process's first, and linking it set up
+        // invokedynamic's method handles on the main thread before parsing (13-30 ms at load 3-7
+        // in a class-load timeline); picocli's regular expressions still need part of that later
+        sun.misc.SignalHandler handler = new sun.misc.SignalHandler() {
+            @Override
+            public void handle(Signal s) {
+                onSignal();
+            }
+        };
         for (String name : new String[] {"INT", "TERM"}) {
             try {
-                Signal.handle(new Signal(name), s -> onSignal());
+                Signal.handle(new Signal(name), handler);
             } catch (IllegalArgumentException | UnsupportedOperationException e) {
                 // the JVM's own handling (exit 128+N after the shutdown hooks) remains
             }

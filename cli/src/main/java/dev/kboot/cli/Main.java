@@ -48,12 +48,24 @@ public final class Main {
 
     /** Entry point: runs and exits with the documented status. */
     public static void main(String[] args) {
+        // picocli registers converters for java.sql and java.time types in every CommandLine,
+        // loading and initialising ~150 JDK classes (java.time's formatters) that no kboot option
+        // uses (MainTest checks): its system property leaves them out
+        if (System.getProperty(CONVERTER_EXCLUDES) == null) {
+            System.setProperty(CONVERTER_EXCLUDES, EXCLUDED_CONVERTERS);
+        }
         if (args.length > 0 && BOOTS.contains(args[0])) {
             Warmup.start();
         }
         Interrupts.install();
         System.exit(Interrupts.exitCode(run(System.out, System.err, args)));
     }
+
+    /** picocli's system property: regular expressions of the built-in converters' types it leaves out. */
+    static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
+
+    /** What {@link #main} sets {@link #CONVERTER_EXCLUDES} to: the java.sql and java.time types. */
+    static final String EXCLUDED_CONVERTERS = "java\\.sql\\..*,java\\.time\\..*";
 
     /** The subcommands that boot a guest: only they warm the launcher's classes up. */
     private static final java.util.Set<String> BOOTS = java.util.Set.of("run", "shell", "test");
@@ -179,14 +191,34 @@ public final class Main {
     private static CommandLine configure(CommandLine cl, PrintStream out, PrintStream err) {
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        cl.setExitCodeExceptionMapper(t -> t instanceof KbootException k ? k.exitCode().code() : ExitCode.INTERNAL.code());
-        cl.setParameterExceptionHandler((ex, a) -> {
+        Handlers h = new Handlers();
+        cl.setExitCodeExceptionMapper(h);
+        cl.setParameterExceptionHandler(h);
+        cl.setExecutionExceptionHandler(h);
+        return cl;
+    }
+
+    /**
+     * Where failures become exit codes and one-line messages. A class, not lambdas: no
+     * invokedynamic to link before the command runs (see {@link Interrupts#install}).
+     */
+    private static final class Handlers implements CommandLine.IExitCodeExceptionMapper, CommandLine.IParameterExceptionHandler,
+            CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int getExitCode(Throwable t) {
+            return t instanceof KbootException k ? k.exitCode().code() : ExitCode.INTERNAL.code();
+        }
+
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] args) {
             PrintWriter e = ex.getCommandLine().getErr();
             e.println(PREFIX + ex.getMessage());
             e.println(PREFIX + "see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
             return ExitCode.USAGE.code();
-        });
-        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+        }
+
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine c, CommandLine.ParseResult parsed) {
             PrintWriter e = c.getErr();
             boolean debug = false;
             for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
@@ -218,8 +250,7 @@ public final class Main {
             }
             e.flush();
             return ExitCode.INTERNAL.code();
-        });
-        return cl;
+        }
     }
 
     /** Reads the version from the build. */

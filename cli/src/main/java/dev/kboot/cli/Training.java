@@ -56,6 +56,7 @@ final class Training {
     }
 
     private static void boot(PrintStream sink, String closure) throws IOException {
+        Warmup.start(); // what Main.main does before a boot: its class archived too
         Main.run(sink, sink, "run", "--help");
         if (closure == null) {
             return;

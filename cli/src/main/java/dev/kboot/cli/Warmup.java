@@ -6,7 +6,7 @@ package dev.kboot.cli;
  * Every boot pays kboot's start-up, so this is measured by bench/boot-bench.sh, not guessed.
  * Nothing here has side effects beyond class initialisation.
  */
-final class Warmup {
+final class Warmup implements Runnable {
     private static final String[] CLASSES = {
         "dev.kboot.launcher.bootspec.BootspecReader",
         "dev.kboot.launcher.vm.Planner",
@@ -34,18 +34,22 @@ final class Warmup {
         if (System.getenv("KBOOT_NO_WARMUP") != null) {
             return;
         }
-        Thread t = new Thread(() -> {
-            ClassLoader cl = Warmup.class.getClassLoader();
-            try {
-                com.fasterxml.jackson.jr.ob.JSON.std.anyFrom("{\"a\":[1,\"b\",true,null,{}]}");
-                for (String c : CLASSES) {
-                    Class.forName(c, true, cl);
-                }
-            } catch (Exception | LinkageError e) {
-                // warm-up only: the real use reports any problem
-            }
-        }, "kboot-warmup");
+        // a class, not a lambda: see Interrupts#install
+        Thread t = new Thread(new Warmup(), "kboot-warmup");
         t.setDaemon(true);
         t.start();
+    }
+
+    @Override
+    public void run() {
+        ClassLoader cl = Warmup.class.getClassLoader();
+        try {
+            com.fasterxml.jackson.jr.ob.JSON.std.anyFrom("{\"a\":[1,\"b\",true,null,{}]}");
+            for (String c : CLASSES) {
+                Class.forName(c, true, cl);
+            }
+        } catch (Exception | LinkageError e) {
+            // warm-up only: the real use reports any problem
+        }
     }
 }

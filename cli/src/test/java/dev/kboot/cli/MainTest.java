@@ -150,6 +150,32 @@ class MainTest {
     }
 
     @Test
+    void noOptionNeedsTheConvertersMainLeavesOut() {
+        // Main.main sets picocli.converters.excludes to skip the java.sql and java.time converters
+        // (start-up): an option of such a type would then fail to convert, so none may have one
+        java.util.regex.Pattern excluded = java.util.regex.Pattern.compile("java\\.sql\\..*|java\\.time\\..*");
+        java.util.List<CommandLine> todo = new java.util.ArrayList<>(java.util.List.of(Main.commandLine(System.out, System.err)));
+        int args = 0;
+        while (!todo.isEmpty()) {
+            CommandLine cl = todo.remove(todo.size() - 1);
+            todo.addAll(cl.getSubcommands().values());
+            for (CommandLine.Model.ArgSpec a : cl.getCommandSpec().args()) {
+                args++;
+                java.util.List<Class<?>> types = new java.util.ArrayList<>(java.util.List.of(a.auxiliaryTypes()));
+                types.add(a.type());
+                for (Class<?> t : types) {
+                    assertFalse(excluded.matcher(t.getName()).matches(), cl.getCommandSpec().qualifiedName() + " " + a + ": " + t.getName());
+                }
+            }
+        }
+        assertTrue(args > 100, args + " arguments seen");
+        for (String type : new String[] {"java.sql.Time", "java.time.Duration", "java.time.ZoneId"}) {
+            assertTrue(java.util.Arrays.stream(Main.EXCLUDED_CONVERTERS.split(",")).anyMatch(type::matches), type);
+        }
+        assertFalse(java.util.Arrays.stream(Main.EXCLUDED_CONVERTERS.split(",")).anyMatch("java.nio.file.Path"::matches), "Path stays");
+    }
+
+    @Test
     void helpListsTheExitCodes() {
         Cli r = Cli.run("--help");
         assertEquals(0, r.code());
