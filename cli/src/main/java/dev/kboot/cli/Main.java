@@ -89,35 +89,55 @@ public final class Main {
             return ExitCode.OK.code();
         }
         int words = args.length > 1 && args[0].equals("results") ? 2 : 1;
-        String command = args.length >= words ? String.join(" ", java.util.Arrays.copyOf(args, words)) : "";
-        CommandLine.Model.CommandSpec check = FastModel.spec(command);
-        if (check != null) {
+        CommandLine.Model.CommandSpec spec = args.length >= words
+                ? FastModel.spec(String.join(" ", java.util.Arrays.copyOf(args, words))) : null;
+        if (spec != null) {
             // the command's words are the first: neither the root nor the `results` group has
-            // anything left to parse, so the model is the command's alone, given the rest. It runs
-            // on a model of its own: a second parse on the checked one would find the lists the
-            // first filled (--qemu-arg's consumer appends to what the field holds)
-            String[] rest = java.util.Arrays.copyOfRange(args, words, args.length);
-            if (plain(new CommandLine(check), rest)) {
-                return execute(configure(new CommandLine(FastModel.spec(command)), out, err), err, rest);
+            // anything left to parse, so the model is the command's alone, given the rest
+            CommandLine fast = configure(new CommandLine(spec), out, err);
+            Fallback fallback = new Fallback(fast.getParameterExceptionHandler());
+            fast.setParameterExceptionHandler(fallback);
+            fast.setExecutionStrategy(fallback);
+            int code = execute(fast, err, java.util.Arrays.copyOfRange(args, words, args.length));
+            if (!fallback.taken) {
+                return code;
             }
         }
         return execute(configure(lean(args), out, err), err, args);
     }
 
     /**
-     * @return whether {@code args} parse on {@code cl} without an error and without asking for
-     *         help or the version: what the annotated model answers (its texts, its messages)
+     * Hands a command line the fast model parses with an error, or where help or the version is
+     * asked for, to the annotated model (its texts, its messages), before the command runs: one
+     * parse on one model, picocli's own execution otherwise ({@link CommandLine.RunLast}). A
+     * parameter error the command itself throws once running is handled as ever.
      */
-    private static boolean plain(CommandLine cl, String[] args) {
-        try {
-            for (CommandLine.ParseResult p = cl.parseArgs(args); p != null; p = p.subcommand()) {
-                if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) {
-                    return false;
-                }
+    private static final class Fallback implements CommandLine.IParameterExceptionHandler, CommandLine.IExecutionStrategy {
+        private final CommandLine.IParameterExceptionHandler handler;
+        private boolean running;
+        boolean taken;
+
+        Fallback(CommandLine.IParameterExceptionHandler handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] args) throws Exception {
+            if (running) {
+                return handler.handleParseException(ex, args);
             }
-            return true;
-        } catch (CommandLine.PicocliException e) {
-            return false;
+            taken = true;
+            return ExitCode.USAGE.code();
+        }
+
+        @Override
+        public int execute(CommandLine.ParseResult parsed) {
+            if (parsed.isUsageHelpRequested() || parsed.isVersionHelpRequested()) {
+                taken = true;
+                return ExitCode.OK.code();
+            }
+            running = true;
+            return new CommandLine.RunLast().execute(parsed);
         }
     }
 

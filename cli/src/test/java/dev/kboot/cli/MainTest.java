@@ -263,6 +263,7 @@ class MainTest {
         assertEquals(0, r.code(), r.err());
         String qemu = r.out().lines().filter(l -> l.contains("qemu-system-x86_64")).findFirst().orElseThrow();
         assertTrue(qemu.endsWith("-icount shift=0 -vga std"), qemu);
+        assertEquals(2, qemu.split("-icount").length, "once (a model parsed twice would append them again): " + qemu);
         oneLineError(Cli.run("run", top(), "--dry-run", "--qemu-arg"), 64, "--qemu-arg");
     }
 
