@@ -157,7 +157,10 @@ public final class ManagedProcess implements AutoCloseable {
 
     /**
      * Stops the process: SIGTERM, up to the grace period, then SIGKILL to it and its
-     * descendants, then waits for it. Idempotent; never throws.
+     * descendants, then waits for it. A process that has already exited has no descendants left
+     * to find (its children were re-parented when it exited), so it costs no scan of /proc
+     * (a guest's daemons have usually exited with QEMU by the time the guest is closed).
+     * Idempotent; never throws.
      */
     @Override
     public void close() {
@@ -165,6 +168,9 @@ public final class ManagedProcess implements AutoCloseable {
             return;
         }
         closed = true;
+        if (!process.isAlive()) {
+            return;
+        }
         List<ProcessHandle> descendants = process.descendants().toList();
         try {
             if (process.isAlive()) {
