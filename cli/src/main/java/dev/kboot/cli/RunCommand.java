@@ -102,7 +102,8 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         }
-        BootPlan plan = Planner.plan(boot.toRequest(agent, true), dryRun);
+        // `-- CMD` copies no files: no transfer share (one virtiofsd and one virtio device less to start)
+        BootPlan plan = Planner.plan(boot.toRequest(agent, true).withTransfer(false), dryRun);
         clock.mark("boot planned");
         if (dryRun) {
             printDryRun(plan, spec.commandLine().getOut());

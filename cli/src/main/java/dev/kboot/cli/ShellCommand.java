@@ -34,7 +34,8 @@ final class ShellCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         Timings clock = new Timings();
-        BootPlan plan = Planner.plan(boot.toRequest(true, true), false);
+        // a shell copies no files: no transfer share (one virtiofsd and one virtio device less to start)
+        BootPlan plan = Planner.plan(boot.toRequest(true, true).withTransfer(false), false);
         RunCommand.announce(plan, err, common);
         return RunCommand.shell(plan, clock, err, guestOptions.agentWait(), guestOptions.consoleLog, common);
     }

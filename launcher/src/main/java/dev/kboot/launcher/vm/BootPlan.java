@@ -38,6 +38,8 @@ import java.util.Optional;
  * @param root          whether kboot runs as root (shapes virtiofsd's sandbox)
  * @param unshare       unshare(1), for the legacy virtiofsd's read-only bind mount, or null
  * @param fastParams    the kernel parameters --fast added to {@code cmdline} (empty without --fast)
+ * @param transfer      with the agent: whether kboot's writable transfer share (tag
+ *                      {@value #XFER_TAG}) is attached too ({@link BootRequest#transfer()})
  */
 public record BootPlan(
         Closure closure,
@@ -58,13 +60,14 @@ public record BootPlan(
         boolean agent,
         boolean root,
         Path unshare,
-        List<String> fastParams) {
+        List<String> fastParams,
+        boolean transfer) {
 
     /** File names inside a run directory. */
     public static final String SERIAL_SOCKET = "ttyS0.sock", HVC_SOCKET = "hvc0.sock", QMP_SOCKET = "qmp.sock",
             AGENT_SOCKET = "agent.sock", QEMU_LOG = "qemu.log", CONSOLE_LOG = "console.log";
 
-    /** The virtiofs tag of kboot's writable transfer share (copyTo/copyFrom), present with the agent. */
+    /** The virtiofs tag of kboot's writable transfer share (copyTo/copyFrom), present with the agent unless the request left it out. */
     public static final String XFER_TAG = "kboot-xfer";
 
     /** @return the host directory of the transfer share in {@code runDir} */
@@ -74,7 +77,8 @@ public record BootPlan(
 
     /**
      * @return the shares of a run in {@code runDir}: {@link #shares()}, plus the writable
-     *         transfer share (tag {@value #XFER_TAG}) when the agent is attached
+     *         transfer share (tag {@value #XFER_TAG}) when the agent is attached and
+     *         {@link #transfer()}
      */
     public List<Share> sharesFor(Path runDir) {
         return sharesFor(runDir, xferDir(runDir));
@@ -83,15 +87,21 @@ public record BootPlan(
     /**
      * @param runDir the run directory
      * @param xfer   the host directory of the transfer share
-     * @return {@link #shares()}, plus the writable transfer share in {@code xfer} when the agent is attached
+     * @return {@link #shares()}, plus the writable transfer share in {@code xfer} when the agent is
+     *         attached and {@link #transfer()}
      */
     public List<Share> sharesFor(Path runDir, Path xfer) {
-        if (!agent) {
+        if (!hasTransferShare()) {
             return shares;
         }
         List<Share> all = new ArrayList<>(shares);
         all.add(new Share(xfer, XFER_TAG, false));
         return all;
+    }
+
+    /** @return whether the guest gets the writable transfer share: with the agent, unless the request left it out */
+    public boolean hasTransferShare() {
+        return agent && transfer;
     }
 
     /** @return the vhost-user socket of a share's virtiofsd in {@code runDir} */

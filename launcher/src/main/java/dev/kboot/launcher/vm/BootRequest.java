@@ -26,6 +26,11 @@ import java.util.List;
  * @param agent          whether the guest agent's port is attached (commands will be run)
  * @param fast           --fast: add {@link Planner#FAST_PARAMS} to the kernel command line (work a
  *                       developer's run does not need); never set by {@code kboot test} unless asked
+ * @param transfer       with the agent: whether the guest also gets kboot's writable transfer share
+ *                       (tag {@value BootPlan#XFER_TAG}: {@code Guest.copyTo}, {@code copyFrom},
+ *                       {@code sharedDirectory}), one more virtiofsd and virtio device; default
+ *                       true, false for {@code kboot run -- CMD} and {@code kboot shell}, which
+ *                       never copy files
  */
 public record BootRequest(
         Path result,
@@ -44,14 +49,23 @@ public record BootRequest(
         Path virtiofsd,
         List<String> qemuArgs,
         boolean agent,
-        boolean fast) {
+        boolean fast,
+        boolean transfer) {
 
     /** A request without --fast. */
     public BootRequest(Path result, String specialisation, Path kernel, Path initrd, Path modules, Path store, List<Share> shares,
                        String append, int cpus, long memoryBytes, AcceleratorProbe.Choice accel, String machine, Path qemu,
                        Path virtiofsd, List<String> qemuArgs, boolean agent) {
         this(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes, accel, machine, qemu,
-                virtiofsd, qemuArgs, agent, false);
+                virtiofsd, qemuArgs, agent, false, true);
+    }
+
+    /** A request with the transfer share (when the agent is attached). */
+    public BootRequest(Path result, String specialisation, Path kernel, Path initrd, Path modules, Path store, List<Share> shares,
+                       String append, int cpus, long memoryBytes, AcceleratorProbe.Choice accel, String machine, Path qemu,
+                       Path virtiofsd, List<String> qemuArgs, boolean agent, boolean fast) {
+        this(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes, accel, machine, qemu,
+                virtiofsd, qemuArgs, agent, fast, true);
     }
 
     /** @return a request with defaults for everything but the closure */
@@ -63,30 +77,36 @@ public record BootRequest(
     /** @return a copy with the guest agent port attached or not */
     public BootRequest withAgent(boolean on) {
         return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
-                accel, machine, qemu, virtiofsd, qemuArgs, on, fast);
+                accel, machine, qemu, virtiofsd, qemuArgs, on, fast, transfer);
     }
 
     /** @return a copy booting the given specialisation */
     public BootRequest withSpecialisation(String name) {
         return new BootRequest(result, name, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
-                accel, machine, qemu, virtiofsd, qemuArgs, agent, fast);
+                accel, machine, qemu, virtiofsd, qemuArgs, agent, fast, transfer);
     }
 
     /** @return a copy with the given accelerator choice */
     public BootRequest withAccel(AcceleratorProbe.Choice choice) {
         return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
-                choice, machine, qemu, virtiofsd, qemuArgs, agent, fast);
+                choice, machine, qemu, virtiofsd, qemuArgs, agent, fast, transfer);
     }
 
     /** @return a copy with --machine {@code name} ("auto", "microvm" or "q35") */
     public BootRequest withMachine(String name) {
         return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
-                accel, name, qemu, virtiofsd, qemuArgs, agent, fast);
+                accel, name, qemu, virtiofsd, qemuArgs, agent, fast, transfer);
     }
 
     /** @return a copy with --fast on or off */
     public BootRequest withFast(boolean on) {
         return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
-                accel, machine, qemu, virtiofsd, qemuArgs, agent, on);
+                accel, machine, qemu, virtiofsd, qemuArgs, agent, on, transfer);
+    }
+
+    /** @return a copy with the transfer share on or off (see {@link #transfer()}) */
+    public BootRequest withTransfer(boolean on) {
+        return new BootRequest(result, specialisation, kernel, initrd, modules, store, shares, append, cpus, memoryBytes,
+                accel, machine, qemu, virtiofsd, qemuArgs, agent, fast, on);
     }
 }

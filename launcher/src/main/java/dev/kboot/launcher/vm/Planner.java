@@ -146,7 +146,8 @@ public final class Planner {
         }
         Path unshare = ToolProbe.find(null, List.of("unshare"), List.of()).orElse(null);
         return new BootPlan(closure, image, bootKernel, initrd, List.copyOf(shares), modulesNote, qemu, virtiofsd, accel,
-                machine, cpuModel(accel.accel(), r.fast()), String.join(" ", words), r.cpus(), r.memoryBytes(), List.copyOf(r.qemuArgs()), r.agent(), root, unshare, fast);
+                machine, cpuModel(accel.accel(), r.fast()), String.join(" ", words), r.cpus(), r.memoryBytes(), List.copyOf(r.qemuArgs()), r.agent(), root, unshare, fast,
+                r.transfer());
     }
 
     /**

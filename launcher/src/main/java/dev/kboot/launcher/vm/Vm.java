@@ -175,7 +175,7 @@ public final class Vm implements GuestMachine {
         ServerSocketChannel qmpServer = listen(dir.resolve(BootPlan.QMP_SOCKET));
         ServerSocketChannel agentServer = plan.agent() ? listen(dir.resolve(BootPlan.AGENT_SOCKET)) : null;
 
-        if (plan.agent()) {
+        if (plan.hasTransferShare()) {
             java.nio.file.Files.createDirectories(transferDir);
         }
         List<Share> shares = plan.sharesFor(dir, transferDir);
@@ -287,13 +287,19 @@ public final class Vm implements GuestMachine {
     }
 
     /**
-     * Starts a child and makes it this guest's at once, under the guest's lock: a {@link #close()}
-     * that ran first (the shutdown hook racing the boot) means nothing more is started, and one
-     * that runs after finds the child and stops it.
+     * Starts a child and makes it this guest's: a {@link #close()} that ran first (the shutdown
+     * hook racing the boot) means nothing more is started, one that runs while the child starts
+     * makes it stop the child at once, and one that runs after finds the child and stops it. The
+     * spawn itself (posix_spawn and exec, ~10 ms each, more on a busy host) runs outside the
+     * guest's lock, so the virtiofsd of every share start at the same time; the child is recorded
+     * in the run directory before it is returned ({@link ManagedProcess#start}), so the reaper
+     * stops it whatever happens to kboot meanwhile.
      */
-    private synchronized ManagedProcess startProcess(String name, List<String> argv, Path log) {
-        if (closed) {
-            throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
+    private ManagedProcess startProcess(String name, List<String> argv, Path log) {
+        synchronized (this) {
+            if (closed) {
+                throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
+            }
         }
         ManagedProcess p;
         try {
@@ -301,10 +307,16 @@ public final class Vm implements GuestMachine {
         } catch (IOException e) {
             throw KbootException.unavailable("cannot start " + argv.get(0) + ": " + e.getMessage());
         }
-        if (name.equals("qemu")) {
-            qemu = p;
-        } else {
-            daemons.add(p);
+        synchronized (this) {
+            if (closed) {
+                p.close();
+                throw new KbootException(ExitCode.INTERRUPTED, "interrupted");
+            }
+            if (name.equals("qemu")) {
+                qemu = p;
+            } else {
+                daemons.add(p);
+            }
         }
         return p;
     }
@@ -400,12 +412,12 @@ public final class Vm implements GuestMachine {
     }
 
     /**
-     * @return the transfer share's host directory when the agent is attached:
+     * @return the transfer share's host directory when the plan has it ({@link BootPlan#hasTransferShare()}):
      *         {@link VmOptions#transferDir()}, else one in the run directory
      */
     @Override
     public Optional<Path> sharedDirectory() {
-        return plan.agent() ? Optional.of(transferDir) : Optional.empty();
+        return plan.hasTransferShare() ? Optional.of(transferDir) : Optional.empty();
     }
 
     /** @return QMP's SHUTDOWN event, if the guest has stopped */

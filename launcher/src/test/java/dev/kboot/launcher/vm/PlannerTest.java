@@ -66,4 +66,28 @@ class PlannerTest {
         assertTrue(List.of(microvm.cmdline().split(" ")).contains("no_timer_check"), microvm.cmdline());
         HostInfo.tscKhz().ifPresent(khz -> assertTrue(microvm.cmdline().contains("tsc_early_khz=" + khz), microvm.cmdline()));
     }
+
+    /**
+     * With the agent the guest gets kboot's writable transfer share (copyTo, copyFrom, a test
+     * run's artifacts); a request without it ({@code kboot run -- CMD}, {@code kboot shell})
+     * starts one virtiofsd and one vhost-user-fs device less, and says so in every rendering.
+     */
+    @Test
+    void theTransferShareComesWithTheAgentUnlessTheRequestLeavesItOut() {
+        Assumptions.assumeTrue(Files.exists(SAMPLE), "no sample closure (sample/build-closure.sh)");
+        Path run = Path.of("/run/x");
+        BootRequest r = BootRequest.of(SAMPLE).withAccel(AcceleratorProbe.Choice.TCG);
+        BootPlan none = Planner.plan(r, true);
+        BootPlan with = Planner.plan(r.withAgent(true), true);
+        BootPlan without = Planner.plan(r.withAgent(true).withTransfer(false), true);
+        assertTrue(r.transfer(), "on by default");
+        assertEquals(List.of(false, true, false), List.of(none.hasTransferShare(), with.hasTransferShare(), without.hasTransferShare()));
+        List<String> tags = with.sharesFor(run).stream().map(dev.kboot.launcher.virtiofs.Share::tag).toList();
+        assertEquals(BootPlan.XFER_TAG, tags.get(tags.size() - 1), tags.toString());
+        assertEquals(none.sharesFor(run), without.sharesFor(run));
+        assertEquals(tags.size() - 1, without.virtiofsdArgvs(run).size());
+        assertTrue(String.join(" ", with.qemuArgv(run)).contains("tag=" + BootPlan.XFER_TAG));
+        String argv = String.join(" ", without.qemuArgv(run));
+        assertTrue(!argv.contains(BootPlan.XFER_TAG) && argv.contains(BootPlan.AGENT_SOCKET), argv);
+    }
 }
