@@ -99,7 +99,9 @@ public final class RunDirectory implements AutoCloseable {
         setMode(base, "rwx------");
         // A short name: QEMU and virtiofsd take unix socket paths of at most 107 bytes.
         Path made = null;
-        java.util.Random random = new java.security.SecureRandom();
+        // Unique, not secret (the base is private to the user): SecureRandom would cost the boot 10-60 ms
+        // of security-provider start-up.
+        java.util.Random random = java.util.concurrent.ThreadLocalRandom.current();
         for (int i = 0; made == null; i++) {
             try {
                 made = Files.createDirectory(base.resolve("run-" + ProcessHandle.current().pid() + "-" + Integer.toString(random.nextInt(Integer.MAX_VALUE), 36)),
