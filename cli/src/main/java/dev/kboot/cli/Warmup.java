@@ -4,7 +4,8 @@ package dev.kboot.cli;
  * Start-up work done on the second core while picocli builds the command line on the first:
  * loading and initialising the classes a boot needs next (JSON, the planner, sockets, processes).
  * Every boot pays kboot's start-up, so this is measured by bench/boot-bench.sh, not guessed.
- * Nothing here has side effects beyond class initialisation.
+ * Nothing here has side effects beyond class initialisation (a socket and a watch service are
+ * opened and closed, never bound or registered).
  */
 final class Warmup implements Runnable {
     private static final String[] CLASSES = {
@@ -48,6 +49,12 @@ final class Warmup implements Runnable {
             for (String c : CLASSES) {
                 Class.forName(c, true, cl);
             }
+            // What the JDK initialises on first use, several ms each on a cold JVM: the socket
+            // machinery (selector provider, Net, InetAddress, and the SecureRandom the JDK's unix
+            // sockets seed themselves with: an unbound unix socket, opened and closed) and the
+            // inotify watch service the virtiofsd readiness wait uses.
+            java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX).close();
+            java.nio.file.FileSystems.getDefault().newWatchService().close();
         } catch (Exception | LinkageError e) {
             // warm-up only: the real use reports any problem
         }
