@@ -200,7 +200,7 @@ mkdir -p /run /bin && ln -s ${out_store} /run/current-system && ln -s $bb/bin/sh
 read -r release < /proc/sys/kernel/osrelease
 echo "KBOOT-SAMPLE: stage 2 reached on Linux \$release"
 for p in /sys/class/virtio-ports/*; do
-  n=; read -r n < \$p/name 2>/dev/null
+  n=; { read -r n < \$p/name; } 2>/dev/null
   [ "\$n" = org.kboot.agent ] && { $agent/bin/kboot-agent /dev/\${p##*/}; break; }
 done
 poweroff -f
@@ -247,7 +247,7 @@ EOF
   if [ "$mode" = normal ] && [ -n "$agent" ]; then
     cat >> "$out/init" <<EOF
 for p in /sys/class/virtio-ports/*; do
-  n=; read -r n < \$p/name 2>/dev/null
+  n=; { read -r n < \$p/name; } 2>/dev/null
   if [ "\$n" = org.kboot.agent ]; then
     # Like the NixOS module's Restart=: an agent killed by a signal is started again.
     while :; do
