@@ -154,6 +154,24 @@ public final class Vm implements GuestMachine {
     private void start() throws IOException, InterruptedException {
         Path dir = run.path();
         Timings t = options.timings();
+        checkSocketPaths(dir);
+        if (plan.hasTransferShare()) {
+            java.nio.file.Files.createDirectories(transferDir);
+        }
+        // The virtiofsd first, each spawned on its own thread (posix_spawn and exec cost
+        // milliseconds, and the legacy daemon's read-only bind mount runs unshare, sh and mount
+        // before it): they start while the console and the sockets QEMU connects to are set up.
+        List<Share> shares = plan.sharesFor(dir, transferDir);
+        List<List<String>> argvs = plan.virtiofsdArgvs(dir, transferDir);
+        List<Path> sockets = new ArrayList<>();
+        List<CompletableFuture<ManagedProcess>> starting = new ArrayList<>();
+        for (int i = 0; i < shares.size(); i++) {
+            Share s = shares.get(i);
+            List<String> argv = argvs.get(i);
+            starting.add(CompletableFuture.supplyAsync(() -> startProcess("virtiofsd-" + s.tag(), argv, BootPlan.fsLog(dir, s)), SPAWN));
+            sockets.add(BootPlan.fsSocket(dir, s));
+        }
+
         Path consoleLog = options.consoleLog() != null ? options.consoleLog() : dir.resolve(BootPlan.CONSOLE_LOG);
         console = new Console(consoleLog, options.liveConsole(), t::now);
         console.addListener(crashes);
@@ -168,27 +186,11 @@ public final class Vm implements GuestMachine {
                 }
             }
         });
-
-        checkSocketPaths(dir);
         ServerSocketChannel serial = listen(dir.resolve(BootPlan.SERIAL_SOCKET));
         ServerSocketChannel hvc = listen(dir.resolve(BootPlan.HVC_SOCKET));
         ServerSocketChannel qmpServer = listen(dir.resolve(BootPlan.QMP_SOCKET));
         ServerSocketChannel agentServer = plan.agent() ? listen(dir.resolve(BootPlan.AGENT_SOCKET)) : null;
 
-        if (plan.hasTransferShare()) {
-            java.nio.file.Files.createDirectories(transferDir);
-        }
-        List<Share> shares = plan.sharesFor(dir, transferDir);
-        List<List<String>> argvs = plan.virtiofsdArgvs(dir, transferDir);
-        List<Path> sockets = new ArrayList<>();
-        List<CompletableFuture<ManagedProcess>> starting = new ArrayList<>();
-        for (int i = 0; i < shares.size(); i++) {
-            Share s = shares.get(i);
-            List<String> argv = argvs.get(i);
-            // Spawned concurrently: each spawn (posix_spawn + exec) costs milliseconds.
-            starting.add(CompletableFuture.supplyAsync(() -> startProcess("virtiofsd-" + s.tag(), argv, BootPlan.fsLog(dir, s)), SPAWN));
-            sockets.add(BootPlan.fsSocket(dir, s));
-        }
         KbootException failed = null;
         for (CompletableFuture<ManagedProcess> f : starting) {
             try {
