@@ -82,7 +82,8 @@ in
   };
 
   config = lib.mkIf cfg.enable {
-    # The share kboot attaches for `run -- CMD` and `test` (Guest.XFER_MOUNT in the launcher).
+    # The share kboot attaches for `kboot test` and the Java API (Guest.XFER_MOUNT in the launcher;
+    # not for `run -- CMD` or `shell`, which copy no files: nofail, the mount is then skipped).
     kboot.mounts.shares = lib.mkIf (lib.hasPrefix "/run/kboot/xfer/" cfg.directory) {
       kboot-xfer = { mountPoint = "/run/kboot/xfer"; readOnly = false; };
     };
