@@ -6,9 +6,10 @@
 # a loaded host inflates less). Prints each round, each side's medians and the ratios to jq.
 # Goal: kboot <= 0.15 s and <= 2x jq. The JVM's own floor is a side: `java -version` with
 # bin/kboot's JVM and flags (the JVM starting and exiting, no class of kboot's), so a figure can be
-# read against what no Java program can go below. bin/kboot runs --version on a JDK 25 AOT cache
-# where scripts/build.sh made one, everything else on the default JDK's CDS archive; one more
-# side runs --version on the CDS archive too (the fallback where no JDK 25 is installed).
+# read against what no Java program can go below. bin/kboot runs --version and the results commands
+# on JDK 25 AOT caches where scripts/build.sh made them, everything else on the default JDK's CDS
+# archive; two more sides run --version and results show on the CDS archive (the fallback where no
+# JDK 25 is installed).
 #
 #   bench/cli-bench.sh [ROUNDS]        (default 21)
 #   KBOOT_BASE=/other/checkout/bin/kboot bench/cli-bench.sh [ROUNDS]
@@ -68,7 +69,7 @@ one() {
   grep -q '^rc=0$' <<<"$out" || { echo "cli-bench: $* failed:" >&2; tail -n 5 "$dir/stderr" >&2; exit 1; }
   echo "$(( (t1 - t0) / 1000000 )) $(children_cpu_ms <<<"$out")"
 }
-names=('jq .' true 'java -version' 'kboot --version' 'results show' '--version, CDS')
+names=('jq .' true 'java -version' 'kboot --version' 'results show' '--version, CDS' 'results show, CDS')
 [ -z "$base" ] || names+=('base --version' 'base results')
 # shellcheck disable=SC2086 # $flags are words
 side() { # index
@@ -81,11 +82,13 @@ side() { # index
     # --version where no JDK 25 is installed: the default JDK with the CDS archive (KBOOT_JAVA
     # set: bin/kboot then uses no AOT cache), to show what the AOT cache is worth.
     5) one env KBOOT_JAVA=java "$kboot" --version ;;
-    6) one "$base" --version ;;
-    7) one "$base" results show "$dir" ;;
+    # and results show the same way: what its AOT cache is worth
+    6) one env KBOOT_JAVA=java "$kboot" results show "$dir" ;;
+    7) one "$base" --version ;;
+    8) one "$base" results show "$dir" ;;
   esac
 }
-goal() { case $1 in 3|4|5) echo '<= 150 ms and <= 2.000' ;; esac; }
+goal() { case $1 in 3|4|5|6) echo '<= 150 ms and <= 2.000' ;; esac; }
 
 "$kboot" results show "$dir" | tail -n 3 | grep -q . || { echo "cli-bench: kboot results show printed nothing" >&2; exit 1; }
 echo "cli-bench: JVM $jvm $flags; ratios are to jq"

@@ -4,10 +4,11 @@
 #   - with the default JDK, a class data sharing archive of every command family (a boot, a test
 #     run, results show/compare): cli/target/kboot.jsa, which bin/kboot runs every command on;
 #   - where a JDK 25 or later is installed (/usr/lib/jvm/*, or KBOOT_AOT_JAVA=/path/to/bin/java),
-#     its ahead-of-time cache (JEP 483/514) of `kboot --version` alone: cli/target/kboot-version.aot,
-#     and cli/target/kboot.aot.java naming the JVM that must run it. Such a cache loads every
-#     class it holds at start, so caches trained on the other commands made them slower than CDS
-#     (docs/benchmarks.md has the measurements).
+#     its ahead-of-time caches (JEP 483/514) of `kboot --version` alone (cli/target/kboot-version.aot)
+#     and of the results commands alone (cli/target/kboot-results.aot), and cli/target/kboot.aot.java
+#     naming the JVM that must run them. Such a cache loads every class it holds at start, so each is
+#     trained on its own commands: caches trained on the boot or on --help's whole command model made
+#     those slower than CDS (docs/benchmarks.md has the measurements).
 # Idempotent; Maven does the incremental work.
 #   scripts/build.sh [extra mvn args]
 set -euo pipefail
@@ -43,6 +44,12 @@ if j=$(aot_java); then
   else
     echo "build: no AOT cache from $j (kboot --version starts on the CDS archive)" >&2
     rm -f cli/target/kboot-version.aot
+  fi
+  # The results commands' own cache (trained on them alone: see above), by the jar's absolute path.
+  if [ -s cli/target/kboot.aot.java ] && [ -f "$sample/results.json" ]; then
+    "$j" -XX:AOTCacheOutput=cli/target/kboot-results.aot "${flags[@]}" -cp "$repo/$jar" dev.kboot.cli.Training "results=$sample" >/dev/null 2>&1 \
+      && [ -s cli/target/kboot-results.aot ] \
+      || { echo "build: no AOT cache of the results commands from $j (they start on the CDS archive)" >&2; rm -f cli/target/kboot-results.aot; }
   fi
 fi
 

@@ -11,15 +11,19 @@ import java.util.stream.Stream;
 /**
  * The training runs scripts/build.sh records kboot's start-up from: the class list of the default
  * JDK's class data sharing archive, from one JVM running the families its arguments name
- * ({@code FAMILY[=ARG]}, in order). (A JDK 25 AOT cache is made from {@code kboot --version} alone:
- * such a cache loads and links every class it holds at start, and caches trained on these families
- * made their commands slower than CDS; docs/benchmarks.md.)
+ * ({@code FAMILY[=ARG]}, in order), and the JDK 25 AOT caches of {@code kboot --version} (made from
+ * that command alone) and of the results commands ({@code results=DIR}). An AOT cache loads and
+ * links every class it holds at start, so each is trained on its commands alone: one trained on
+ * the boot or on {@code --help}'s whole command model made its commands slower than CDS
+ * (docs/benchmarks.md).
  * <ul>
  *   <li>{@code boot[=CLOSURE]}: {@code run --help}; with the sample closure {@code run --dry-run},
  *       {@code run CLOSURE -- true} (a boot with the agent) and {@code test CLOSURE --suite command:smoke}.</li>
  *   <li>{@code short=DIR}: the signal handlers every command installs ({@link Interrupts}),
  *       {@code --help}, {@code results show} (table and {@code --json}) and {@code results compare}
  *       of the results directory DIR.</li>
+ *   <li>{@code results=DIR}: {@code results show} (table and {@code --json}) and {@code results
+ *       compare} of DIR, after the signal handlers: the JDK 25 AOT cache of the results commands.</li>
  *   <li>{@code sample=DIR}: not recorded; writes the results directory the {@code short} family is
  *       trained on, with {@code kboot results import} of a KTAP stream of 400 tests (passes, failures,
  *       skips, a kernel warning), so that the recording holds the reading side only.</li>
@@ -48,8 +52,16 @@ final class Training {
                     Main.run(sink, sink, "results", "show", "--json", arg);
                     Main.run(sink, sink, "results", "compare", arg, arg);
                 }
+                case "results" -> {
+                    // the results commands alone, for a JDK 25 AOT cache (which loads every class it
+                    // holds at start: nothing of --help's whole command model)
+                    Interrupts.install();
+                    Main.run(sink, sink, "results", "show", arg);
+                    Main.run(sink, sink, "results", "show", "--json", arg);
+                    Main.run(sink, sink, "results", "compare", arg, arg);
+                }
                 case "sample" -> sample(sink, Path.of(arg));
-                default -> throw new IllegalArgumentException("training family: boot[=CLOSURE], short=DIR or sample=DIR, not " + a);
+                default -> throw new IllegalArgumentException("training family: boot[=CLOSURE], short=DIR, results=DIR or sample=DIR, not " + a);
             }
         }
         System.exit(0);
