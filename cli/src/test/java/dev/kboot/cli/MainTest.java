@@ -80,20 +80,31 @@ class MainTest {
         assertTrue(r.out().matches("kboot \\d+\\.\\d+\\.\\d+.*\\s*"), r.out());
     }
 
+    /**
+     * Runs {@code args} on the whole annotated command line and on what {@link Main#run} builds for
+     * them, and asserts the same exit code, stdout and stderr.
+     *
+     * @return the exit code
+     */
+    private static int sameAsTheWholeCommandLine(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = Main.commandLine(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)).execute(args);
+        Cli r = Cli.run(args);
+        String what = String.join(" ", args);
+        assertEquals(code, r.code(), what);
+        assertEquals(out.toString(), r.out(), what);
+        assertEquals(err.toString(), r.err(), what);
+        return code;
+    }
+
     @Test
     void theLeanCommandLineSaysWhatTheWholeOneSays() {
         for (String[] args : new String[][] {{"run", "--help"}, {"test", "--help"}, {"results", "show", "--help"}, {"doctor", "--help"},
                 {"--version"}, {"run", "--no-such-flag"}, {"results", "show"}, {"results", "compare", "--help"}, {"results", "--help"},
                 {"results"}, {"results", "no-such-command"}, {"results", "show", "--no-such-flag", "x"}, {"libvirt", "status", "--help"},
                 {"results", "show", "--version"}}) {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-            int code = Main.commandLine(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)).execute(args);
-            Cli lean = Cli.run(args);
-            String what = String.join(" ", args);
-            assertEquals(code, lean.code(), what);
-            assertEquals(out.toString(), lean.out(), what);
-            assertEquals(err.toString(), lean.err(), what);
+            sameAsTheWholeCommandLine(args);
         }
     }
 
@@ -116,14 +127,7 @@ class MainTest {
                 {"results", "compare", f, f}, {"results", "compare", "--all", "--json", f, dir.toString()}, {"results", "compare", "-q", "--all", f, f},
                 {"results", "compare", f}, {"results", "compare", f, f, f}, {"results", "compare", "--help", f, f}, {"results", "compare", f, "--bogus", f},
                 {"results", "compare", f, dir.resolve("bad.json").toString()}, {"results", "compare", dir.resolve("nowhere").toString(), f}}) {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-            int code = Main.commandLine(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)).execute(args);
-            Cli r = Cli.run(args);
-            String what = String.join(" ", args);
-            assertEquals(code, r.code(), what);
-            assertEquals(out.toString(), r.out(), what);
-            assertEquals(err.toString(), r.err(), what);
+            sameAsTheWholeCommandLine(args);
         }
         assertTrue(Cli.run("results", "show", f).out().contains("FAIL      kselftest/timers/b          -  exit status 1"));
     }
@@ -137,15 +141,8 @@ class MainTest {
                 {"run", t, "--memory", "1G", "--memory", "2G"}, {"run", t, "-h"}, {"run", "--help"}, {"run", t, "--color"}, {"run", t, "-x"},
                 {"test", t}, {"test", t, "--suite"}, {"test", t, "--suite", "a", "--jobs", "x"}, {"test", "--suite", "a", "--help"},
                 {"shell", t, "extra"}, {"shell", t, "--dry-run"}, {"shell", "-V"}}) {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-            int code = Main.commandLine(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)).execute(args);
-            Cli r = Cli.run(args);
-            String what = String.join(" ", args);
-            assertEquals(code, r.code(), what);
-            assertEquals(out.toString(), r.out(), what);
-            assertEquals(err.toString(), r.err(), what);
-            assertTrue(code == 0 || code == 64, what + ": " + code);
+            int code = sameAsTheWholeCommandLine(args);
+            assertTrue(code == 0 || code == 64, String.join(" ", args) + ": " + code);
         }
     }
 
