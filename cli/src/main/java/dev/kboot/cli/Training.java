@@ -45,26 +45,25 @@ final class Training {
             switch (family) {
                 case "boot" -> boot(sink, arg);
                 case "short" -> {
-                    // what Main.main does before every command: its classes and lambda archived too
-                    Interrupts.install();
                     Main.run(sink, sink, "--help");
-                    Main.run(sink, sink, "results", "show", arg);
-                    Main.run(sink, sink, "results", "show", "--json", arg);
-                    Main.run(sink, sink, "results", "compare", arg, arg);
+                    results(sink, arg);
                 }
-                case "results" -> {
-                    // the results commands alone, for a JDK 25 AOT cache (which loads every class it
-                    // holds at start: nothing of --help's whole command model)
-                    Interrupts.install();
-                    Main.run(sink, sink, "results", "show", arg);
-                    Main.run(sink, sink, "results", "show", "--json", arg);
-                    Main.run(sink, sink, "results", "compare", arg, arg);
-                }
+                // the results commands alone, for a JDK 25 AOT cache (which loads every class it
+                // holds at start: nothing of --help's whole command model)
+                case "results" -> results(sink, arg);
                 case "sample" -> sample(sink, Path.of(arg));
                 default -> throw new IllegalArgumentException("training family: boot[=CLOSURE], short=DIR, results=DIR or sample=DIR, not " + a);
             }
         }
         System.exit(0);
+    }
+
+    /** The results commands on DIR, after what Main.main does before every command (the signal handlers). */
+    private static void results(PrintStream sink, String dir) {
+        Interrupts.install();
+        Main.run(sink, sink, "results", "show", dir);
+        Main.run(sink, sink, "results", "show", "--json", dir);
+        Main.run(sink, sink, "results", "compare", dir, dir);
     }
 
     private static void boot(PrintStream sink, String closure) throws IOException {
