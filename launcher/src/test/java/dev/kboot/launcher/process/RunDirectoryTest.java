@@ -84,16 +84,20 @@ class RunDirectoryTest {
         bystander.destroyForcibly();
     }
 
+    /** @return a child whose command line names a file in {@code dir} ({@code tail -f DIR/console.log}, made empty first) */
+    private static Process tailing(Path dir) throws java.io.IOException {
+        Path log = Files.writeString(dir.resolve("console.log"), "");
+        return new ProcessBuilder("tail", "-f", log.toString()).start();
+    }
+
     @Test
     void theReaperAlsoStopsAnUnrecordedChildThatNamesTheRunDirectory() throws Exception {
         // SIGKILL between a child's start and its record: the reaper finds it by the run
         // directory's paths on its command line (QEMU's and virtiofsd's sockets are there).
         Path run = Files.createDirectories(base.resolve("run-1-abc"));
         Path other = Files.createDirectories(base.resolve("run-1-abcd"));
-        Files.writeString(run.resolve("console.log"), "");
-        Files.writeString(other.resolve("console.log"), "");
-        Process orphan = new ProcessBuilder("tail", "-f", run.resolve("console.log").toString()).start();
-        Process bystander = new ProcessBuilder("tail", "-f", other.resolve("console.log").toString()).start();
+        Process orphan = tailing(run);
+        Process bystander = tailing(other);
         try {
             Process reaper = new ProcessBuilder("/bin/sh", "-c", RunDirectory.REAPER_SCRIPT, "kboot-reaper", run.toString()).start();
             reaper.getOutputStream().close(); // the owner died before recording anything
@@ -114,13 +118,11 @@ class RunDirectoryTest {
         Path other = Files.createDirectories(base.resolve("run-3-abcd"));
         Files.writeString(run.resolve("owner"), "999999 1\n");
         Files.writeString(run.resolve("children"), "");
-        Files.writeString(run.resolve("console.log"), "");
         Files.writeString(other.resolve("owner"), "999999 1\n");
         Files.writeString(other.resolve("children"), "");
         Files.writeString(other.resolve("ended"), "");
-        Files.writeString(other.resolve("console.log"), "");
-        Process orphan = new ProcessBuilder("tail", "-f", run.resolve("console.log").toString()).start();
-        Process bystander = new ProcessBuilder("tail", "-f", other.resolve("console.log").toString()).start();
+        Process orphan = tailing(run);
+        Process bystander = tailing(other);
         try {
             assertEquals(List.of(run), RunDirectory.reapStale(base), "the failed run that kept its logs stays");
             await().atMost(Duration.ofSeconds(10)).until(() -> !orphan.isAlive());
